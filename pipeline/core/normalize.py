@@ -1,0 +1,64 @@
+"""Normalised text, matching keys and content hashes: the identity of a record.
+
+Two records are the same paper exactly when their normalised title and abstract
+are equal, so normalisation is deliberately conservative: Unicode NFC and
+collapsed whitespace only. Anything looser (case, punctuation) goes into
+``title_key``, which is for matching and never shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+
+from pipeline.core import schema
+from pipeline.core.rules import apply_record_rules
+
+# Unicode whitespace and the zero-width characters scrapes carry along.
+_WHITESPACE = r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff]+"
+_NOT_WORD = r"[^\p{L}\p{N}]+"
+# Separates fields inside the hashed string; cannot occur in normalised text.
+_FIELD_SEP = "\x1f"
+PAPER_ID_HEX_CHARS = 16
+
+
+def clean_text(expr: pl.Expr) -> pl.Expr:
+    """NFC, whitespace runs (line breaks included) to one space, trimmed; empty to null."""
+    out = expr.str.normalize("NFC").str.replace_all(_WHITESPACE, " ").str.strip_chars()
+    return pl.when(out.str.len_chars() > 0).then(out)
+
+
+def title_key(expr: pl.Expr) -> pl.Expr:
+    """Lowercase, every run of non-letters/digits to one space: a key to match titles on."""
+    key = expr.str.to_lowercase().str.replace_all(_NOT_WORD, " ").str.strip_chars()
+    return pl.when(key.str.len_chars() > 0).then(key)
+
+
+def sha256_hex(values: list[str | None]) -> list[str | None]:
+    """sha256 of each string. hashlib in a list comprehension: polars has no stable
+    cryptographic hash, and its own hash changes between releases."""
+    return [None if v is None else hashlib.sha256(v.encode("utf-8")).hexdigest() for v in values]
+
+
+def content_hash(title: pl.Series, abstract: pl.Series) -> pl.Series:
+    """sha256 over the normalised title and abstract (a missing field hashes as empty)."""
+    joined = (title.fill_null("") + _FIELD_SEP + abstract.fill_null("")).to_list()
+    return pl.Series("content_hash", sha256_hex(joined), dtype=pl.String)
+
+
+def paper_id_from_hash(hash_expr: pl.Expr) -> pl.Expr:
+    """A paper's id: the first 64 bits of its canonical record's content hash, so the same
+    content gets the same id on every run and machine."""
+    return hash_expr.str.slice(0, PAPER_ID_HEX_CHARS)
+
+
+def normalize_records(raw: pl.DataFrame) -> pl.DataFrame:
+    """Add clean text, keys, the content hash and each record's rejection reason."""
+    df = raw.with_columns(
+        title=clean_text(pl.col("title_raw")),
+        abstract=clean_text(pl.col("abstract_raw")),
+    ).with_columns(title_key=title_key(pl.col("title")))
+    df = df.with_columns(content_hash=content_hash(df["title"], df["abstract"]))
+    df = apply_record_rules(df)
+    return schema.conform(df, schema.NORMALIZED_RECORDS, "normalized_records")

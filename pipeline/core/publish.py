@@ -1,0 +1,90 @@
+"""Assembling a version's manifest and handing the tables to the store.
+
+The publish step re-runs the dataset checks itself, so no caller (the Dagster
+asset, a script, a test) can put a version that breaks them behind LATEST.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.core import quality, schema
+from pipeline.core.provenance import code_version
+from pipeline.core.rules import reason_counts
+from pipeline.core.store import PublishResult, VersionStore
+
+TABLE_SCHEMAS = {
+    "papers": schema.PAPERS,
+    "records": schema.RECORDS,
+    "files": schema.FILES,
+}
+
+
+class PublishRefusedError(RuntimeError):
+    """A dataset check failed, so the candidate version was not published."""
+
+    def __init__(self, failed: list[quality.CheckOutcome]) -> None:
+        self.failed = failed
+        names = ", ".join(c.name for c in failed)
+        super().__init__(f"publish refused: failed checks: {names}")
+
+
+def record_counts(records: pl.DataFrame) -> dict[str, int]:
+    """Records per status and per duplicate kind, zeros included, for summaries."""
+    by_status = dict(records.group_by("status").len().iter_rows())
+    by_kind = dict(
+        records.drop_nulls("duplicate_kind").group_by("duplicate_kind").len().iter_rows()
+    )
+    return {
+        "records": records.height,
+        **{s: by_status.get(s, 0) for s in schema.RECORD_STATUSES},
+        "duplicates_exact": by_kind.get("exact", 0),
+        "duplicates_near": by_kind.get("near", 0),
+    }
+
+
+def build_manifest(
+    files: pl.DataFrame,
+    records: pl.DataFrame,
+    papers: pl.DataFrame,
+    checks: list[quality.CheckOutcome],
+) -> dict:
+    """Everything but the store's own fields (version, parent, tables, content hash)."""
+    return {
+        "code_version": code_version(),
+        "inputs": files.to_dicts(),
+        "counts": {
+            "files": files.height,
+            "files_by_status": dict(sorted(files.group_by("status").len().iter_rows())),
+            **record_counts(records),
+            "papers": papers.height,
+        },
+        "reject_reasons": reason_counts(records),
+        "checks": [c.to_dict() for c in checks],
+        "schema": {
+            name: {col: str(dtype) for col, dtype in table_schema.items()}
+            for name, table_schema in TABLE_SCHEMAS.items()
+        },
+    }
+
+
+def publish_version(
+    store_root: Path,
+    files: pl.DataFrame,
+    raw_records: pl.DataFrame,
+    records: pl.DataFrame,
+    papers: pl.DataFrame,
+) -> PublishResult:
+    """Check the tables and publish them as a new version (or find them unchanged)."""
+    checks = quality.run_all(raw_records, records, papers)
+    failed = [c for c in checks if not c.passed]
+    if failed:
+        raise PublishRefusedError(failed)
+    tables = {
+        "papers": schema.conform(papers, schema.PAPERS, "papers"),
+        "records": schema.conform(records, schema.RECORDS, "records"),
+        "files": schema.conform(files.sort("source_file"), schema.FILES, "files"),
+    }
+    return VersionStore(store_root).publish(tables, build_manifest(files, records, papers, checks))

@@ -1,0 +1,123 @@
+"""The one place every table's schema is declared.
+
+Each table of the pipeline has exactly one polars schema here. Stages build their
+frames against it and :func:`conform` checks a frame before it is handed on or
+written, so a column that drifts in name, type or order fails loudly at the stage
+that broke it instead of in a user's query weeks later.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+SOURCE = pl.Struct({"file": pl.String, "index": pl.Int64, "line": pl.Int64})
+
+# One row per input file found under the raw directory.
+FILES = pl.Schema(
+    {
+        "source_file": pl.String,  # path relative to the raw dir, '/'-separated
+        "sha256": pl.String,
+        "n_bytes": pl.Int64,
+        "format": pl.String,  # "text-dump", or "unknown" when rejected before parsing
+        "status": pl.String,  # ok | empty | rejected
+        "reason": pl.String,  # why empty / rejected; null when ok
+        "n_records": pl.Int64,
+    }
+)
+
+# One row per title/abstract entry found by a reader, before any cleaning.
+RAW_RECORDS = pl.Schema(
+    {
+        "source_file": pl.String,
+        "source_sha256": pl.String,
+        "record_index": pl.Int64,  # 0-based position of the entry in its file
+        "line_start": pl.Int64,  # 1-based line of the title (of the abstract when no title)
+        "line_end": pl.Int64,  # 1-based last line of the entry
+        "title_raw": pl.String,  # as found, page chrome removed; null when missing
+        "abstract_raw": pl.String,  # as found, wrapped lines joined with '\n'; null if missing
+        "flags": pl.List(pl.String),  # parser observations, e.g. "undecodable_bytes"
+    }
+)
+
+# RAW_RECORDS plus cleaned text, keys and the record-level verdict of the rules.
+NORMALIZED_RECORDS = pl.Schema(
+    {
+        **RAW_RECORDS,
+        "title": pl.String,  # NFC, whitespace collapsed
+        "abstract": pl.String,
+        "title_key": pl.String,  # casefolded, punctuation-free: for matching
+        "content_hash": pl.String,  # sha256 of the normalised title and abstract
+        "reason": pl.String,  # null, or why the record cannot be published
+    }
+)
+
+# The published record table: every raw record exactly once, with its fate.
+RECORDS = pl.Schema(
+    {
+        "source_file": pl.String,
+        "source_sha256": pl.String,
+        "record_index": pl.Int64,
+        "line_start": pl.Int64,
+        "line_end": pl.Int64,
+        "title_raw": pl.String,
+        "abstract_raw": pl.String,
+        "flags": pl.List(pl.String),
+        "title": pl.String,
+        "abstract": pl.String,
+        "title_key": pl.String,
+        "content_hash": pl.String,
+        "status": pl.String,  # published | duplicate | rejected
+        "paper_id": pl.String,  # null when rejected
+        "duplicate_kind": pl.String,  # null | exact | near
+        "reason": pl.String,  # null unless rejected
+    }
+)
+
+# One row per paper.
+PAPERS = pl.Schema(
+    {
+        "paper_id": pl.String,
+        "title": pl.String,
+        "abstract": pl.String,
+        "title_key": pl.String,
+        "content_hash": pl.String,
+        "n_records": pl.Int64,
+        "sources": pl.List(SOURCE),
+    }
+)
+
+RECORD_STATUSES = ("published", "duplicate", "rejected")
+
+
+class SchemaMismatchError(ValueError):
+    """A frame does not have the columns and types its table declares."""
+
+
+def conform(df: pl.DataFrame, schema: pl.Schema, table: str) -> pl.DataFrame:
+    """Return ``df`` with exactly ``schema``'s columns in order, or raise.
+
+    Missing or extra columns and wrong types are programming errors in the stage that
+    produced the frame, so they raise instead of being silently cast.
+    """
+    missing = [c for c in schema.names() if c not in df.columns]
+    extra = [c for c in df.columns if c not in schema]
+    wrong = [
+        f"{name}: {df.schema[name]} (expected {dtype})"
+        for name, dtype in schema.items()
+        if name in df.columns and df.schema[name] != dtype
+    ]
+    problems = []
+    if missing:
+        problems.append(f"missing columns {missing}")
+    if extra:
+        problems.append(f"unexpected columns {extra}")
+    if wrong:
+        problems.append(f"wrong types {wrong}")
+    if problems:
+        raise SchemaMismatchError(f"table {table!r}: " + "; ".join(problems))
+    return df.select(schema.names())
+
+
+def empty(schema: pl.Schema) -> pl.DataFrame:
+    """An empty frame of the given table schema."""
+    return pl.DataFrame(schema=schema)

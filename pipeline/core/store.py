@@ -1,0 +1,208 @@
+"""The versioned Parquet store: immutable, complete snapshots and a LATEST pointer.
+
+Layout under the store root (``data/processed/papers``)::
+
+    v0001/ papers.parquet records.parquet files.parquet manifest.json
+    v0002/ ...
+    LATEST          the name of the newest version, e.g. "v0002"
+    .lock           held while a run publishes
+    .staging-*/     a version being written; never visible under a vNNNN name
+
+A version is written completely into a staging directory, flushed to disk, then
+renamed into place in one step, and only then is LATEST replaced (also by an
+atomic rename). A crash at any moment therefore leaves either no new version or
+a complete one; readers following LATEST never see a half-written version.
+Publishing the same table content twice creates no new version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+LATEST = "LATEST"
+MANIFEST = "manifest.json"
+_VERSION_DIR = re.compile(r"^v(\d{4,})$")
+_STAGING_PREFIX = ".staging-"
+PARQUET_COMPRESSION = "zstd"
+
+
+class StoreError(RuntimeError):
+    """The store is not in a state this operation can work with."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publish did: a new version, or nothing because the content is unchanged."""
+
+    version: str
+    path: Path
+    unchanged: bool
+    manifest: dict
+
+
+def version_name(number: int) -> str:
+    return f"v{number:04d}"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that readers see the old or the new file, never a mix."""
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+    _fsync_dir(path.parent)
+
+
+class VersionStore:
+    """Reads and publishes versions under one root directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    # Reading -------------------------------------------------------------------------
+    def versions(self) -> list[str]:
+        """Complete versions, oldest first."""
+        if not self.root.is_dir():
+            return []
+        found = [p.name for p in self.root.iterdir() if p.is_dir() and _VERSION_DIR.match(p.name)]
+        return sorted(found, key=lambda name: int(name[1:]))
+
+    def latest(self) -> str | None:
+        """The version LATEST names, or None before the first publish."""
+        pointer = self.root / LATEST
+        if not pointer.is_file():
+            return None
+        name = pointer.read_text(encoding="utf-8").strip()
+        if not _VERSION_DIR.match(name) or not (self.root / name / MANIFEST).is_file():
+            raise StoreError(f"{pointer} names {name!r}, which is not a complete version")
+        return name
+
+    def path(self, version: str) -> Path:
+        return (self.root / version).resolve()
+
+    def manifest(self, version: str) -> dict:
+        return json.loads((self.root / version / MANIFEST).read_text(encoding="utf-8"))
+
+    # Writing -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Exclusive lock on the store; a second publisher waits for the first."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("a") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def publish(self, tables: Mapping[str, pl.DataFrame], manifest: Mapping) -> PublishResult:
+        """Write ``tables`` as a new version unless the latest one has the same content.
+
+        ``manifest`` holds what the caller knows (inputs, counts, checks, code
+        version); the store adds version, parent, created_at, the tables and the
+        content hash that decides whether anything changed.
+        """
+        with self.lock():
+            self._recover()
+            staging = self.root / f"{_STAGING_PREFIX}{uuid.uuid4().hex}"
+            staging.mkdir()
+            try:
+                return self._publish_staged(staging, tables, manifest)
+            finally:
+                if staging.exists():
+                    shutil.rmtree(staging)
+
+    def _publish_staged(
+        self, staging: Path, tables: Mapping[str, pl.DataFrame], manifest: Mapping
+    ) -> PublishResult:
+        table_info = {}
+        for name in sorted(tables):
+            target = staging / f"{name}.parquet"
+            tables[name].write_parquet(target, compression=PARQUET_COMPRESSION, statistics=True)
+            _fsync_file(target)
+            table_info[name] = {
+                "file": target.name,
+                "rows": tables[name].height,
+                "bytes": target.stat().st_size,
+                "sha256": file_sha256(target),
+            }
+        content_hash = hashlib.sha256(
+            json.dumps({n: t["sha256"] for n, t in table_info.items()}, sort_keys=True).encode()
+        ).hexdigest()
+        parent = self.latest()
+        if parent is not None and self.manifest(parent).get("content_hash") == content_hash:
+            return PublishResult(parent, self.path(parent), True, self.manifest(parent))
+        existing = self.versions()
+        version = version_name(int(existing[-1][1:]) + 1 if existing else 1)
+        full = {
+            "version": version,
+            "parent": parent,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "content_hash": content_hash,
+            **manifest,
+            "tables": table_info,
+        }
+        (staging / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=False) + "\n")
+        _fsync_file(staging / MANIFEST)
+        _fsync_dir(staging)
+        staging.rename(self.root / version)  # atomic: the version appears complete or not at all
+        _fsync_dir(self.root)
+        write_atomic(self.root / LATEST, version + "\n")
+        return PublishResult(version, self.path(version), False, full)
+
+    def _recover(self) -> None:
+        """Undo what a crashed run left behind (call under the lock).
+
+        Staging directories of dead runs are removed. A version renamed into place
+        whose run died before it replaced LATEST is complete, and its checks had
+        passed, so LATEST is rolled forward to it.
+        """
+        for stale in self.root.glob(f"{_STAGING_PREFIX}*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        for tmp in self.root.glob(f".{LATEST}.tmp-*"):
+            tmp.unlink(missing_ok=True)
+        complete = [v for v in self.versions() if (self.root / v / MANIFEST).is_file()]
+        if complete and self._latest_or_none() != complete[-1]:
+            write_atomic(self.root / LATEST, complete[-1] + "\n")
+
+    def _latest_or_none(self) -> str | None:
+        try:
+            return self.latest()
+        except StoreError:
+            return None

@@ -1,0 +1,219 @@
+"""Reader for text dumps of a "trending papers" web page.
+
+A dump is page chrome ("Get trending papers in your email inbox!", "Subscribe")
+followed by entries of a title line and an abstract. Real dumps also wrap
+abstracts over several lines, drop abstracts, insert blank lines and concatenate
+several page dumps, so line parity means nothing. Each line is instead described
+by features that tell titles from abstract text (length, a sentence-ending full
+stop, sentence breaks inside it, whether it ends or starts mid-sentence), computed
+for all lines at once with polars; a small state machine then walks the lines
+once and cuts entries using those features and its neighbours.
+
+Known limits, by design of a heuristic: a title that directly follows a wrapped
+abstract line which itself ends without punctuation (for example on a bare URL)
+is read as part of that abstract, and titles wrapped over two lines are read as
+a title followed by a one-line abstract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pipeline.core.decode import DecodedLines
+
+# Page chrome, removed wherever it occurs at the start of a line (it is glued to the
+# first title in real dumps: "SubscribeDeepZero: ..."). "Subscribe" followed by a
+# lowercase letter is a word such as "Subscriber", not chrome.
+# Written without look-around for polars' regex engine: the chrome run is group 1, and
+# the character after it (kept through ${2}) must not be a lowercase letter.
+CHROME_PREFIX = (
+    r"^((?:\s*(?:Get trending papers in your email inbox(?: once a day)?\s*!?"
+    r"|Subscribe))+)\s*([^a-z]|$)"
+)
+# Longer than any real title: arXiv titles stay well under 300 characters.
+TITLE_MAX_CHARS = 300
+TITLE_MAX_WORDS = 45
+# A line this short can be one line of an abstract wrapped at a fixed width.
+WRAPPED_LINE_MAX_CHARS = 200
+_STOPWORD_END = (
+    r"(?i)(?:,|;|-|\(|\b(?:a|an|the|of|for|and|or|nor|but|in|on|at|to|by|with|from|via|"
+    r"into|onto|over|under|than|that|which|who|whose|while|whereas|as|is|are|was|were|be|"
+    r"been|being|has|have|had|can|could|may|might|will|would|should|must|we|our|its|their|"
+    r"this|these|those|such|both|either|not|also|e\.g\.|i\.e\.|et al\.))$"
+)
+# A full stop, "!" or "?" followed by whitespace and a capital: a sentence break.
+_SENTENCE_BREAK = r"[.!?][\"')\]]?\s+[A-Z]"
+
+
+@dataclass
+class _Entry:
+    title_line: int | None = None  # 0-based
+    abstract_lines: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ParsedRecord:
+    """One entry of a dump, with its 1-based line span."""
+
+    record_index: int
+    line_start: int
+    line_end: int
+    title_raw: str | None
+    abstract_raw: str | None
+    flags: tuple[str, ...]
+
+
+def line_features(lines: list[str]) -> pl.DataFrame:
+    """Describe each line by the features the entry cutter needs, vectorised."""
+    df = pl.DataFrame({"raw": lines}, schema={"raw": pl.String})
+    text = pl.col("raw").str.replace(CHROME_PREFIX, "${2}").str.strip_chars()
+    return (
+        df.with_columns(text=text)
+        .with_columns(
+            had_chrome=pl.col("raw").str.contains(CHROME_PREFIX),
+            blank=pl.col("text").str.len_chars() == 0,
+            n_chars=pl.col("text").str.len_chars(),
+            n_words=pl.col("text").str.count_matches(r"\S+"),
+            ends_period=pl.col("text").str.contains(r"\.[\"')\]]?$"),
+            ends_terminal=pl.col("text").str.contains(r"[.!?:][\"')\]]?$"),
+            ends_midsentence=pl.col("text").str.contains(_STOPWORD_END),
+            starts_lower=pl.col("text").str.contains(r"^[a-z]"),
+            n_breaks=pl.col("text").str.count_matches(_SENTENCE_BREAK),
+        )
+        .with_columns(
+            # Text no title has: too long, a closing full stop, or several sentences.
+            abstract_like=(pl.col("n_chars") > TITLE_MAX_CHARS)
+            | (pl.col("n_words") > TITLE_MAX_WORDS)
+            | pl.col("ends_period")
+            | (pl.col("n_breaks") >= 2),
+        )
+    )
+
+
+def parse_text_dump(decoded: DecodedLines) -> list[ParsedRecord]:
+    """Cut a dump's lines into title/abstract entries.
+
+    Every non-chrome, non-blank line ends up in exactly one entry, so nothing a
+    dump holds is lost: text that cannot be a title becomes an entry without one,
+    and a later rule rejects it with that reason.
+    """
+    if not decoded.lines:
+        return []
+    feats = line_features(decoded.lines)
+    cols = {name: feats.get_column(name).to_list() for name in feats.columns}
+    return list(_cut_entries(cols, decoded))
+
+
+def _cut_entries(cols: dict[str, list], decoded: DecodedLines) -> Iterator[ParsedRecord]:
+    text: list[str] = cols["text"]
+    blank: list[bool] = cols["blank"]
+    chrome: list[bool] = [h and b for h, b in zip(cols["had_chrome"], blank, strict=True)]
+    n = len(text)
+
+    def next_content(i: int) -> int | None:
+        """Index of the line right after ``i`` when it has text (no blank in between)."""
+        j = i + 1
+        return j if j < n and not blank[j] else None
+
+    def midsentence_before(i: int) -> bool:
+        """Line ``i`` stops mid-sentence: the next (wrapped) line carries on its sentence."""
+        nxt = next_content(i)
+        return cols["ends_midsentence"][i] or (
+            nxt is not None
+            and cols["starts_lower"][nxt]
+            and cols["n_chars"][nxt] <= WRAPPED_LINE_MAX_CHARS
+        )
+
+    def is_wrap_of(prev: int, i: int) -> bool:
+        """Line ``i`` continues the wrapped abstract line ``prev`` (adjacent lines).
+
+        Only a short line can be wrapped; a long one-line abstract that ends without a
+        full stop (on a URL, say) is followed by a title, whatever its first letter.
+        """
+        return cols["n_chars"][prev] <= WRAPPED_LINE_MAX_CHARS and (
+            cols["ends_midsentence"][prev] or not cols["ends_terminal"][prev]
+        )
+
+    def title_then_abstract(i: int) -> bool:
+        """After a title, short line ``i`` is a new title only when it is a whole unit."""
+        if midsentence_before(i):
+            return False
+        nxt = next_content(i)
+        return nxt is None or cols["n_chars"][nxt] > TITLE_MAX_CHARS
+
+    entry: _Entry | None = None
+    index = 0
+    prev_line: int | None = None  # last content line of the open entry
+    gap = False  # a blank line since prev_line
+
+    def close() -> ParsedRecord | None:
+        nonlocal entry, index
+        if entry is None:
+            return None
+        record = _to_record(entry, index, text, cols["had_chrome"], decoded.bad)
+        entry = None
+        index += 1
+        return record
+
+    for i in range(n):
+        if blank[i]:
+            if chrome[i] and entry is not None:  # chrome ends a page: a hard boundary
+                yield close()  # type: ignore[misc]
+                prev_line = None
+            gap = True
+            continue
+        in_abstract = entry is not None and bool(entry.abstract_lines)
+        if cols["abstract_like"][i]:
+            if entry is not None and not in_abstract:
+                entry.abstract_lines.append(i)
+            elif in_abstract and (not gap or not cols["ends_terminal"][prev_line]):  # type: ignore[index]
+                entry.abstract_lines.append(i)  # type: ignore[union-attr]
+            else:  # abstract text with no title before it
+                if entry is not None:
+                    yield close()  # type: ignore[misc]
+                entry = _Entry(abstract_lines=[i])
+        elif entry is None:
+            entry = _Entry(title_line=i)
+        elif not in_abstract:
+            if entry.title_line is not None and title_then_abstract(i):
+                yield close()  # type: ignore[misc]
+                entry = _Entry(title_line=i)
+            else:
+                entry.abstract_lines.append(i)
+        elif not gap and (is_wrap_of(prev_line, i) or midsentence_before(i)):  # type: ignore[arg-type]
+            entry.abstract_lines.append(i)
+        else:
+            yield close()  # type: ignore[misc]
+            entry = _Entry(title_line=i)
+        prev_line = i
+        gap = False
+    if entry is not None:
+        yield close()  # type: ignore[misc]
+
+
+def _to_record(
+    entry: _Entry,
+    index: int,
+    text: list[str],
+    had_chrome: list[bool],
+    bad: frozenset[int],
+) -> ParsedRecord:
+    lines = ([entry.title_line] if entry.title_line is not None else []) + entry.abstract_lines
+    flags = []
+    if any(i in bad for i in lines):
+        flags.append("undecodable_bytes")
+    if any(had_chrome[i] for i in lines):
+        flags.append("chrome_removed")
+    if entry.title_line is not None and len(entry.abstract_lines) > 1:
+        flags.append("wrapped_abstract")
+    return ParsedRecord(
+        record_index=index,
+        line_start=lines[0] + 1,
+        line_end=lines[-1] + 1,
+        title_raw=text[entry.title_line] if entry.title_line is not None else None,
+        abstract_raw="\n".join(text[i] for i in entry.abstract_lines) or None,
+        flags=tuple(flags),
+    )
