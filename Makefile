@@ -1,0 +1,50 @@
+# Two commands on a fresh clone: `make run` and `make test`. Both create .venv and
+# install the exact versions in requirements.lock the first time.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DATA_DIR ?= data
+# Great Expectations reports usage over the network unless told not to.
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: install run test dev lint format lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run the whole pipeline on $(DATA_DIR)/raw and publish a version under $(DATA_DIR)/processed/papers
+run: install
+	$(BIN)/python -m pipeline run --data-dir $(DATA_DIR)
+
+## the test suite (what CI runs)
+test: install
+	$(BIN)/python -m pytest -q
+
+## the Dagster UI on http://127.0.0.1:3000, sharing the CLI's instance under $(DATA_DIR)/.dagster
+dev: install
+	$(BIN)/python -c 'from pathlib import Path; from pipeline.cli import dagster_home_for; dagster_home_for(Path("$(DATA_DIR)"))'
+	DAGSTER_HOME=$(abspath $(DATA_DIR))/.dagster PAPERS_PIPELINE_DATA_DIR=$(abspath $(DATA_DIR)) \
+		$(BIN)/dagster dev -w workspace.yaml
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## re-resolve the newest allowed versions and pin them (then run `make test` before committing)
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^papers-pipeline' > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

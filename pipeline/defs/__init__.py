@@ -1,0 +1,1 @@
+"""The thin Dagster layer: each module wraps one stage of ``pipeline.core``."""

@@ -1,0 +1,38 @@
+"""Hands polars frames between assets as Parquet files under the data directory.
+
+Keeping intermediate tables as Parquet (not pickles) lets a user open any stage's
+output with the same tools as the published dataset, and lets the UI
+re-materialize one asset from its stored inputs.
+"""
+
+import uuid
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+
+class PolarsParquetIOManager(dg.ConfigurableIOManager):
+    """Stores each asset as ``<base_dir>/<asset key>.parquet``, replaced atomically."""
+
+    base_dir: str
+
+    def _path(self, key: dg.AssetKey) -> Path:
+        return Path(self.base_dir, *key.path).with_suffix(".parquet")
+
+    def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
+        path = self._path(context.asset_key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        obj.write_parquet(tmp, compression="zstd")
+        tmp.replace(path)
+        context.add_output_metadata({"stored_at": dg.MetadataValue.path(str(path))})
+
+    def load_input(self, context: dg.InputContext) -> pl.DataFrame:
+        path = self._path(context.asset_key)
+        if not path.is_file():
+            raise dg.Failure(
+                f"{context.asset_key.to_user_string()} has not been materialized yet "
+                f"(no {path}): materialize it, or run everything upstream first"
+            )
+        return pl.read_parquet(path)

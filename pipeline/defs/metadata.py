@@ -1,0 +1,38 @@
+"""Small helpers that turn tables into the metadata the Dagster UI shows."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+PREVIEW_ROWS = 5
+PREVIEW_CELL_CHARS = 80
+
+
+def markdown_preview(df: pl.DataFrame, columns: list[str], rows: int = PREVIEW_ROWS) -> str:
+    """A markdown table of the first ``rows`` rows, long cells shortened."""
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        if len(text) > PREVIEW_CELL_CHARS:
+            text = text[: PREVIEW_CELL_CHARS - 1] + "…"
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    head = df.select(columns).head(rows)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in head.iter_rows()]
+    return "\n".join(lines)
+
+
+def counts_by(df: pl.DataFrame, column: str) -> dict[str, int]:
+    """Rows per value of ``column`` (nulls as "null"), sorted by value."""
+    counts = df.group_by(column).len().sort(column, nulls_last=True)
+    return {str(k): int(v) for k, v in counts.iter_rows()}
+
+
+def table_metadata(df: pl.DataFrame, preview_columns: list[str]) -> dict[str, dg.MetadataValue]:
+    """Row count and a preview: what every table asset reports."""
+    return {
+        "dagster/row_count": dg.MetadataValue.int(df.height),
+        "preview": dg.MetadataValue.md(markdown_preview(df, preview_columns)),
+    }

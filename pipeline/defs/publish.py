@@ -1,0 +1,50 @@
+"""The publish asset: a new immutable version of the dataset, or "unchanged"."""
+
+import dagster as dg
+import polars as pl
+
+from pipeline.core.publish import PublishRefusedError, publish_version
+from pipeline.settings import PipelineSettings
+
+GROUP = "publish"
+
+
+@dg.asset(
+    group_name=GROUP,
+    description=(
+        "A complete, immutable snapshot under <data_dir>/processed/papers/vNNNN "
+        "(papers, records, files, manifest.json) with LATEST pointing at it. Same content "
+        "as the latest version: no new version."
+    ),
+)
+def published_version(
+    context: dg.AssetExecutionContext,
+    settings: PipelineSettings,
+    raw_files: pl.DataFrame,
+    raw_records: pl.DataFrame,
+    records: pl.DataFrame,
+    papers: pl.DataFrame,
+) -> dg.MaterializeResult:
+    """Check the tables once more and publish them atomically."""
+    try:
+        result = publish_version(settings.store_root, raw_files, raw_records, records, papers)
+    except PublishRefusedError as exc:
+        raise dg.Failure(
+            description=str(exc),
+            metadata={"failed_checks": dg.MetadataValue.json([c.to_dict() for c in exc.failed])},
+        ) from exc
+    manifest = result.manifest
+    context.log.info(
+        f"version {result.version} {'unchanged' if result.unchanged else 'published'}: "
+        f"{result.path}"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "version": result.version,
+            "unchanged": result.unchanged,
+            "path": dg.MetadataValue.path(str(result.path)),
+            "content_hash": manifest["content_hash"],
+            "counts": dg.MetadataValue.json(manifest["counts"]),
+            "code_version": manifest["code_version"],
+        }
+    )

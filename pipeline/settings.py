@@ -1,0 +1,49 @@
+"""The one place the pipeline's settings live, as a Dagster resource.
+
+Every asset reads paths and knobs from :class:`PipelineSettings`, so the UI's
+launchpad, the CLI and the tests configure a run the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+DATA_DIR_ENV = "PAPERS_PIPELINE_DATA_DIR"
+DEFAULT_DATA_DIR = "data"
+
+
+def default_data_dir() -> str:
+    """``$PAPERS_PIPELINE_DATA_DIR``, else ``./data``, as an absolute path."""
+    return str(Path(os.environ.get(DATA_DIR_ENV, DEFAULT_DATA_DIR)).resolve())
+
+
+class PipelineSettings(dg.ConfigurableResource):
+    """Where the raw scrapes are read from and where versions are published."""
+
+    data_dir: str = DEFAULT_DATA_DIR
+
+    @property
+    def root(self) -> Path:
+        return Path(self.data_dir).resolve()
+
+    @property
+    def raw_dir(self) -> Path:
+        """Raw scrapes, one file per scrape: ``<data_dir>/raw``."""
+        return self.root / "raw"
+
+    @property
+    def processed_dir(self) -> Path:
+        return self.root / "processed"
+
+    @property
+    def store_root(self) -> Path:
+        """The versioned dataset: ``<data_dir>/processed/papers``."""
+        return self.processed_dir / "papers"
+
+    @property
+    def asset_dir(self) -> Path:
+        """Intermediate tables handed between assets: ``<data_dir>/processed/_assets``."""
+        return self.processed_dir / "_assets"
