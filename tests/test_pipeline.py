@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.core.store import VersionStore
-from pipeline.definitions import ASSETS, CHECKS, build_resources
+from pipeline.definitions import ASSETS, CHECKS, build_definitions, build_resources
 from tests.conftest import REPO, SAMPLE
 
 
@@ -97,6 +97,9 @@ def test_two_cli_runs_give_one_version(data_dir: Path, capsys: pytest.CaptureFix
     # The run is recorded in the persistent instance the UI reads.
     instance = dg.DagsterInstance.from_config(str(data_dir / ".dagster"))
     assert len(instance.get_run_records()) == 2
+    # Materializing every asset (what the UI's "Materialize all" does) finds the same content.
+    assert materialize_all(data_dir).success
+    assert VersionStore(data_dir / "processed" / "papers").versions() == ["v0001"]
 
 
 def test_cli_path_without_a_version_fails_with_one_line(
@@ -130,3 +133,12 @@ def test_dagster_definitions_validate() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Validation successful" in proc.stdout + proc.stderr
+
+
+def test_every_asset_and_check_has_a_description() -> None:
+    graph = build_definitions(str(REPO / "data")).resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).description, key
+    for check in CHECKS:
+        for spec in check.check_specs:
+            assert spec.description, spec.key
