@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline.core.json_readers import DEFAULT_FIELD_MAP
+
 DATA_DIR_ENV = "PAPERS_PIPELINE_DATA_DIR"
 DEFAULT_DATA_DIR = "data"
 
@@ -24,6 +26,17 @@ class PipelineSettings(dg.ConfigurableResource):
     """Where the raw scrapes are read from and where versions are published."""
 
     data_dir: str = DEFAULT_DATA_DIR
+    json_fields: dict[str, list[str]] = {}  # noqa: RUF012 (pydantic copies defaults)
+    """Extra field paths for generic JSON scrapes, tried before the defaults, e.g.
+    ``{"title": ["name"], "abstract": ["description"], "arxiv_id": ["ids.arxiv"]}``."""
+
+    @property
+    def field_map(self) -> dict[str, tuple[str, ...]]:
+        """The generic JSON reader's field paths: configured ones first, then defaults."""
+        return {
+            name: (*self.json_fields.get(name, ()), *defaults)
+            for name, defaults in DEFAULT_FIELD_MAP.items()
+        }
 
     @property
     def root(self) -> Path:

@@ -7,7 +7,7 @@ import hashlib
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.dedup import deduplicate_exact
+from pipeline.core.dedup import cluster_duplicates
 from pipeline.core.normalize import normalize_records
 
 
@@ -66,7 +66,7 @@ def test_exact_duplicates_are_one_paper_with_every_source() -> None:
         ("day1.txt", 1, "Title B", "Abstract B."),
         ("day1.txt", 2, "Title B", None),  # rejected: not a copy of B
     ]
-    result = deduplicate_exact(normalize_records(raw(rows)))
+    result = cluster_duplicates(normalize_records(raw(rows)))
     records = result.records.select("source_file", "record_index", "status", "duplicate_kind")
     assert records.rows() == [
         ("day1.txt", 0, "published", None),
@@ -93,7 +93,7 @@ def test_dedup_does_not_depend_on_input_order() -> None:
         ("c.txt", 0, "T2", "Abs two."),
     ]
     normalized = normalize_records(raw(rows))
-    first = deduplicate_exact(normalized)
-    second = deduplicate_exact(normalized.sample(fraction=1.0, shuffle=True, seed=7))
+    first = cluster_duplicates(normalized)
+    second = cluster_duplicates(normalized.sample(fraction=1.0, shuffle=True, seed=7))
     assert first.records.equals(second.records)
     assert first.papers.equals(second.papers)

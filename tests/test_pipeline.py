@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.core.store import VersionStore
 from pipeline.definitions import ASSETS, CHECKS, build_definitions, build_resources
-from tests.conftest import REPO, SAMPLE
+from tests.conftest import REPO, SAMPLE, TEST_DATA
 
 
 def materialize_all(data_dir: Path) -> dg.ExecuteInProcessResult:
@@ -142,3 +143,23 @@ def test_every_asset_and_check_has_a_description() -> None:
     for check in CHECKS:
         for spec in check.check_specs:
             assert spec.description, spec.key
+
+
+def test_text_and_json_scrapes_publish_together(data_dir: Path) -> None:
+    for name in ("hf-daily-papers-api-2025-09-30.json", "arxiv-metadata-snapshot-sample.json"):
+        shutil.copy(TEST_DATA / "realdata" / name, data_dir / "raw" / name)
+    assert materialize_all(data_dir).success
+    vdir = data_dir / "processed" / "papers" / "v0001"
+    files = pl.read_parquet(vdir / "files.parquet")
+    assert files.select("format", "n_records").rows() == [
+        ("text-dump", 242),
+        ("arxiv-snapshot", 127),
+        ("hf-daily-papers", 50),
+    ]
+    records = pl.read_parquet(vdir / "records.parquet")
+    papers = pl.read_parquet(vdir / "papers.parquet")
+    assert records.height == 419
+    assert records["status"].value_counts().rows() == [("published", 419)]
+    assert papers.height == 419
+    assert papers["arxiv_id"].drop_nulls().len() == 177
+    assert papers.schema["published_date"] == pl.Date

@@ -198,12 +198,6 @@ def test_ingest_rejects_a_non_utf8_file_whose_lines_are_mostly_undecodable(
     assert files["reason"][0] == "not UTF-8 text: 20 of 20 non-blank lines have undecodable bytes"
 
 
-def test_ingest_rejects_json_until_a_reader_exists(tmp_path: Path) -> None:
-    _write(tmp_path, "daily.json", b'[{"paper": {"title": "x"}}]')
-    files = ingest(tmp_path).files
-    assert files.select("format", "status").rows() == [("json", "rejected")]
-
-
 def test_ingest_provenance_columns(tmp_path: Path) -> None:
     _write(tmp_path, "day.txt", f"{CHROME}Subscribe{T1}\n{A1}\n{T2}\n{A2}\n".encode())
     records = ingest(tmp_path).records

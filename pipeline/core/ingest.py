@@ -7,9 +7,10 @@ cannot be read is rejected as a whole with a reason; it never stops the run.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,13 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.decode import binary_reason, split_lines, undecodable_reason
-from pipeline.core.text_dump import parse_text_dump
+from pipeline.core.json_readers import (
+    DEFAULT_FIELD_MAP,
+    JsonRecord,
+    UnknownShapeError,
+    parse_json_records,
+)
+from pipeline.core.text_dump import ParsedRecord, parse_text_dump
 
 Progress = Callable[[str], None]
 PROGRESS_EVERY_SECONDS = 2.0
@@ -46,17 +53,33 @@ def list_raw_files(raw_dir: Path) -> list[Path]:
 
 
 def sniff_format(data: bytes) -> tuple[str, str | None]:
-    """The reader for ``data`` by its content, and a rejection reason when there is none."""
+    """The reader family for ``data`` by its content, and a rejection reason when none fits."""
     reason = binary_reason(data)
     if reason:
         return "unknown", reason
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] in (b"[", b"{"):
-        return "json", "JSON scrapes are not supported yet: no reader for this format"
+        return "json", None
     return "text-dump", None
 
 
-def read_file(path: Path, relative: str) -> tuple[dict, list[dict]]:
+def _record_rows(
+    relative: str, sha: str, fmt: str, parsed: list[ParsedRecord] | list[JsonRecord]
+) -> list[dict]:
+    rows = []
+    for record in parsed:
+        row = {**_EXTRA_DEFAULTS, **dataclasses.asdict(record)}
+        row.update(source_file=relative, source_sha256=sha, format=fmt, flags=list(record.flags))
+        rows.append(row)
+    return rows
+
+
+_EXTRA_DEFAULTS = dict.fromkeys(schema.RAW_RECORDS.names())
+
+
+def read_file(
+    path: Path, relative: str, field_map: Mapping[str, tuple[str, ...]] = DEFAULT_FIELD_MAP
+) -> tuple[dict, list[dict]]:
     """Read one raw file into its files-table row and its raw records."""
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
@@ -77,30 +100,30 @@ def read_file(path: Path, relative: str) -> tuple[dict, list[dict]]:
     if reason:
         row.update(status="rejected", reason=reason, format="unknown")
         return row, []
-    parsed = parse_text_dump(decoded)
+    parsed: list[ParsedRecord] | list[JsonRecord]
+    if fmt == "json":
+        try:
+            fmt, parsed = parse_json_records("\n".join(decoded.lines), decoded.bad, field_map)
+        except UnknownShapeError as exc:
+            row.update(status="rejected", reason=str(exc))
+            return row, []
+        row["format"] = fmt
+    else:
+        parsed = parse_text_dump(decoded)
     if not parsed:
         row.update(
             status="empty",
             reason="empty file" if not data.strip() else "no entries found (only page chrome)",
         )
     row["n_records"] = len(parsed)
-    records = [
-        {
-            "source_file": relative,
-            "source_sha256": sha,
-            "record_index": r.record_index,
-            "line_start": r.line_start,
-            "line_end": r.line_end,
-            "title_raw": r.title_raw,
-            "abstract_raw": r.abstract_raw,
-            "flags": list(r.flags),
-        }
-        for r in parsed
-    ]
-    return row, records
+    return row, _record_rows(relative, sha, fmt, parsed)
 
 
-def ingest(raw_dir: Path, progress: Progress | None = None) -> Ingested:
+def ingest(
+    raw_dir: Path,
+    progress: Progress | None = None,
+    field_map: Mapping[str, tuple[str, ...]] = DEFAULT_FIELD_MAP,
+) -> Ingested:
     """Read every file under ``raw_dir``; unreadable files are rejected, never fatal."""
     paths = list_raw_files(raw_dir)
     file_rows: list[dict] = []
@@ -109,7 +132,7 @@ def ingest(raw_dir: Path, progress: Progress | None = None) -> Ingested:
     for n, path in enumerate(paths, start=1):
         relative = path.relative_to(raw_dir).as_posix()
         try:
-            row, records = read_file(path, relative)
+            row, records = read_file(path, relative, field_map)
         except OSError as exc:  # unreadable (permissions, vanished mid-run)
             row, records = _unreadable_row(relative, exc), []
         file_rows.append(row)

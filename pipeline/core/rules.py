@@ -21,11 +21,22 @@ class Rule:
     reason: pl.Expr
 
 
+_READABLE = pl.col("parse_error").is_null()
+
 RULES: tuple[Rule, ...] = (
-    Rule("title_missing", pl.when(pl.col("title").is_null()).then(pl.lit("title missing"))),
+    Rule(
+        "unreadable_record",
+        pl.when(~_READABLE).then(
+            pl.format("unreadable record at line {}: {}", "line_start", "parse_error")
+        ),
+    ),
+    Rule(
+        "title_missing",
+        pl.when(_READABLE & pl.col("title").is_null()).then(pl.lit("title missing")),
+    ),
     Rule(
         "abstract_missing",
-        pl.when(pl.col("abstract").is_null()).then(pl.lit("abstract missing")),
+        pl.when(_READABLE & pl.col("abstract").is_null()).then(pl.lit("abstract missing")),
     ),
     Rule(
         "title_without_words",

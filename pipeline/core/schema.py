@@ -36,6 +36,13 @@ RAW_RECORDS = pl.Schema(
         "title_raw": pl.String,  # as found, page chrome removed; null when missing
         "abstract_raw": pl.String,  # as found, wrapped lines joined with '\n'; null if missing
         "flags": pl.List(pl.String),  # parser observations, e.g. "undecodable_bytes"
+        "format": pl.String,  # the reader: text-dump, hf-daily-papers, arxiv-snapshot, json
+        "arxiv_id": pl.String,  # without version suffix; null when the source has none
+        "doi": pl.String,  # lowercased, without resolver prefix
+        "authors": pl.List(pl.String),
+        "published_date": pl.Date,
+        "repo_url": pl.String,  # a code repository the source names in a field of its own
+        "parse_error": pl.String,  # why a structured record could not be read, with its line
     }
 )
 
@@ -54,22 +61,11 @@ NORMALIZED_RECORDS = pl.Schema(
 # The published record table: every raw record exactly once, with its fate.
 RECORDS = pl.Schema(
     {
-        "source_file": pl.String,
-        "source_sha256": pl.String,
-        "record_index": pl.Int64,
-        "line_start": pl.Int64,
-        "line_end": pl.Int64,
-        "title_raw": pl.String,
-        "abstract_raw": pl.String,
-        "flags": pl.List(pl.String),
-        "title": pl.String,
-        "abstract": pl.String,
-        "title_key": pl.String,
-        "content_hash": pl.String,
+        **NORMALIZED_RECORDS,
         "status": pl.String,  # published | duplicate | rejected
         "paper_id": pl.String,  # null when rejected
         "duplicate_kind": pl.String,  # null | exact | near
-        "reason": pl.String,  # null unless rejected
+        "matched_on": pl.String,  # the key that joined a duplicate: content_hash, arxiv_id, doi
     }
 )
 
@@ -81,6 +77,11 @@ PAPERS = pl.Schema(
         "abstract": pl.String,
         "title_key": pl.String,
         "content_hash": pl.String,
+        "arxiv_id": pl.String,  # from any record of the paper
+        "doi": pl.String,
+        "authors": pl.List(pl.String),
+        "published_date": pl.Date,  # the earliest any record states
+        "repo_url": pl.String,
         "n_records": pl.Int64,
         "sources": pl.List(SOURCE),
     }

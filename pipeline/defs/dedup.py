@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline.core import quality
-from pipeline.core.dedup import deduplicate_exact
+from pipeline.core.dedup import cluster_duplicates
 from pipeline.core.publish import record_counts
 from pipeline.defs.metadata import counts_by, table_metadata
 
@@ -30,8 +30,8 @@ GROUP = "dedup"
     },
 )
 def deduplicate(normalized_records: pl.DataFrame) -> tuple[dg.Output, dg.Output]:
-    """Group records into papers by exact content."""
-    result = deduplicate_exact(normalized_records)
+    """Group records into papers by shared content hash, arXiv id or DOI."""
+    result = cluster_duplicates(normalized_records)
     records, papers = result.records, result.papers
     return (
         dg.Output(

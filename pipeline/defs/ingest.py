@@ -31,7 +31,7 @@ def parse_raw(
     context: dg.AssetExecutionContext, settings: PipelineSettings
 ) -> tuple[dg.Output, dg.Output]:
     """Read every raw file; unreadable ones are rejected as a whole, never fatal."""
-    result = ingest(settings.raw_dir, progress=context.log.info)
+    result = ingest(settings.raw_dir, progress=context.log.info, field_map=settings.field_map)
     files, records = result.files, result.records
     files_meta = {
         **table_metadata(files, ["source_file", "format", "status", "reason", "n_records"]),
