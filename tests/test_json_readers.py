@@ -229,3 +229,12 @@ def test_the_same_arxiv_id_with_a_revised_abstract_is_one_paper(tmp_path: Path) 
     ]
     assert sorted(result.papers["n_records"].to_list()) == [1, 2]
     assert result.papers.filter(pl.col("n_records") == 2)["arxiv_id"].item() == "2401.00001"
+
+
+def test_arxiv_snapshot_as_json_lines(tmp_path: Path) -> None:
+    source = json.loads(ARXIV.read_text())
+    (tmp_path / "snapshot.jsonl").write_text("".join(json.dumps(r) + "\n" for r in source[:30]))
+    row, records = read(tmp_path / "snapshot.jsonl")
+    assert (row["format"], row["n_records"]) == ("arxiv-snapshot", 30)
+    assert [r["line_start"] for r in records] == list(range(1, 31))
+    assert [r["arxiv_id"] for r in records] == [s["id"] for s in source[:30]]
