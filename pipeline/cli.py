@@ -1,4 +1,4 @@
-"""The no-UI entry point: ``python -m pipeline run | path``.
+"""The no-UI entry point: ``python -m pipeline run | path | versions | diff``.
 
 ``run`` executes the same Dagster job the UI shows, in-process, against the
 project's persistent Dagster instance, so a run made here appears in the UI's
@@ -84,14 +84,74 @@ def _failure_reason(result) -> str:
 
 
 def _path(data_dir: Path) -> int:
-    from pipeline.core.store import VersionStore
-    from pipeline.settings import PipelineSettings
-
-    store = VersionStore(PipelineSettings(data_dir=str(data_dir)).store_root)
+    store = _store(data_dir)
     version = store.latest()
     if version is None:
         raise CliError(f"no version published yet under {store.root}")
     print(store.path(version))
+    return EXIT_OK
+
+
+def _store(data_dir: Path):
+    from pipeline.core.store import VersionStore
+    from pipeline.settings import PipelineSettings
+
+    return VersionStore(PipelineSettings(data_dir=str(data_dir)).store_root)
+
+
+def _versions(data_dir: Path) -> int:
+    store = _store(data_dir)
+    versions = store.versions()
+    if not versions:
+        raise CliError(f"no version published yet under {store.root}")
+    latest = store.latest()
+    print(f"{'version':<8} {'created_at':<26} {'papers':>8} {'records':>8}  checks")
+    for version in versions:
+        manifest = store.manifest(version)
+        checks = manifest.get("checks", [])
+        passed = sum(1 for c in checks if c["passed"])
+        tables = manifest.get("tables", {})
+        print(
+            f"{version:<8} {manifest.get('created_at', '?'):<26} "
+            f"{tables.get('papers', {}).get('rows', '?'):>8} "
+            f"{tables.get('records', {}).get('rows', '?'):>8}  "
+            f"{passed}/{len(checks)} passed{'  <- LATEST' if version == latest else ''}"
+        )
+    return EXIT_OK
+
+
+def _diff(data_dir: Path, old: str | None, new: str | None) -> int:
+    import polars as pl
+
+    from pipeline.core.diff import diff_papers
+
+    store = _store(data_dir)
+    versions = store.versions()
+    if old is None and new is None:
+        if len(versions) < 2:
+            raise CliError(f"need two versions to compare; {store.root} has {len(versions)}")
+        old, new = versions[-2], versions[-1]
+    elif new is None:
+        new = store.latest()
+    for version in (old, new):
+        if version not in versions:
+            raise CliError(f"no version {version!r} under {store.root}")
+    diff = diff_papers(
+        pl.read_parquet(store.path(old) / "papers.parquet"),  # type: ignore[arg-type]
+        pl.read_parquet(store.path(new) / "papers.parquet"),  # type: ignore[arg-type]
+    )
+    print(
+        f"{old} -> {new}: {len(diff.added)} added, {len(diff.removed)} removed, "
+        f"{len(diff.changed)} changed"
+    )
+    if diff.field_counts:
+        fields = ", ".join(f"{k} {v}" for k, v in diff.field_counts.items())
+        print(f"changed fields: {fields}")
+    for label, ids in (("added", diff.added), ("removed", diff.removed)):
+        for paper_id in ids:
+            print(f"  + {paper_id}" if label == "added" else f"  - {paper_id}")
+    for paper_id, fields_changed in diff.changed.items():
+        print(f"  ~ {paper_id}: {', '.join(fields_changed)}")
     return EXIT_OK
 
 
@@ -104,8 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("run", "parse DIR/raw, deduplicate, check and publish DIR/processed/papers/vNNNN"),
         ("path", "print the latest version's directory"),
+        ("versions", "list the versions with their dates, row counts and check outcomes"),
+        ("diff", "papers added, removed and changed between two versions (default: newest two)"),
     ):
         cmd = sub.add_parser(name, help=help_text, description=help_text)
+        if name == "diff":
+            cmd.add_argument("old", nargs="?", help="older version, e.g. v0001")
+            cmd.add_argument("new", nargs="?", help="newer version (default: LATEST)")
         cmd.add_argument(
             "--data-dir",
             type=Path,
@@ -120,7 +185,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     data_dir = args.data_dir.resolve()
-    commands = {"run": _run, "path": _path}
+    commands = {
+        "run": _run,
+        "path": _path,
+        "versions": _versions,
+        "diff": lambda d: _diff(d, args.old, args.new),
+    }
     try:
         return commands[args.command](data_dir)
     except CliError as exc:

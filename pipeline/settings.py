@@ -30,6 +30,13 @@ class PipelineSettings(dg.ConfigurableResource):
     """Extra field paths for generic JSON scrapes, tried before the defaults, e.g.
     ``{"title": ["name"], "abstract": ["description"], "arxiv_id": ["ids.arxiv"]}``."""
 
+    languages: list[str] = ["en"]  # noqa: RUF012
+    """Abstract languages the dataset accepts; others are rejected. Empty: accept all."""
+    workers: int = 0
+    """Worker processes for language detection; 0 uses every core."""
+    keep_versions: int = 0
+    """Keep only the newest N versions after a publish (never LATEST); 0 keeps all."""
+
     @property
     def field_map(self) -> dict[str, tuple[str, ...]]:
         """The generic JSON reader's field paths: configured ones first, then defaults."""
@@ -55,6 +62,11 @@ class PipelineSettings(dg.ConfigurableResource):
     def store_root(self) -> Path:
         """The versioned dataset: ``<data_dir>/processed/papers``."""
         return self.processed_dir / "papers"
+
+    @property
+    def language_cache(self) -> Path:
+        """Language per content hash, kept between runs: ``<data_dir>/processed/_cache``."""
+        return self.processed_dir / "_cache" / "language.parquet"
 
     @property
     def asset_dir(self) -> Path:

@@ -19,7 +19,7 @@ from pipeline.core.json_readers import (
     normalize_doi,
     parse_date,
 )
-from pipeline.core.normalize import normalize_records
+from pipeline.core.transform import normalize_records
 from tests.conftest import TEST_DATA
 
 REAL = TEST_DATA / "realdata"

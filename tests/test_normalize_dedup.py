@@ -8,7 +8,7 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.dedup import cluster_duplicates
-from pipeline.core.normalize import normalize_records
+from pipeline.core.transform import normalize_records
 
 
 def raw(rows: list[tuple[str, int, str | None, str | None]]) -> pl.DataFrame:

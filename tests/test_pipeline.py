@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -163,3 +164,34 @@ def test_text_and_json_scrapes_publish_together(data_dir: Path) -> None:
     assert papers.height == 419
     assert papers["arxiv_id"].drop_nulls().len() == 177
     assert papers.schema["published_date"] == pl.Date
+
+
+def test_versions_diff_and_changelog_after_a_new_scrape(
+    data_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["run", "--data-dir", str(data_dir)]) == 0
+    lines = SAMPLE.read_text(encoding="utf-8").split("\n")
+    # A new day: the first 10 entries again, one of them revised, and a new paper.
+    day2 = lines[2:22]
+    day2[1] = day2[1] + " We also release a new benchmark."
+    day2 += ["A Brand New Paper About Things", "We study things. " * 10]
+    (data_dir / "raw" / "2026-11-24-trending.txt").write_text("\n".join(day2) + "\n")
+    assert main(["run", "--data-dir", str(data_dir)]) == 0
+    capsys.readouterr()
+    assert main(["versions", "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[1:]] == ["v0001", "v0002"]
+    assert out[2].endswith("<- LATEST")
+    assert main(["diff", "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "v0001 -> v0002: 2 added, 0 removed, 9 changed"
+    assert "changed fields: n_records 9, last_seen 9, n_sightings 9, sources 9" in out
+    manifest = json.loads((data_dir / "processed/papers/v0002/manifest.json").read_text())
+    assert manifest["changelog"]["added"] == 2
+    assert manifest["changelog"]["changed"] == 9
+    assert manifest["parent"] == "v0001"
+    papers = pl.read_parquet(data_dir / "processed/papers/v0002/papers.parquet")
+    seen_twice = papers.filter(pl.col("n_sightings") == 2)
+    assert seen_twice.height == 9
+    assert seen_twice["first_seen"].unique().to_list() == [date(2026, 11, 23)]
+    assert seen_twice["last_seen"].unique().to_list() == [date(2026, 11, 24)]

@@ -76,3 +76,27 @@ def test_latest_naming_a_missing_version_is_an_error(tmp_path: Path) -> None:
     (tmp_path / LATEST).write_text("v0009\n")
     with pytest.raises(StoreError, match="not a complete version"):
         VersionStore(tmp_path).latest()
+
+
+def test_retention_keeps_the_newest_versions_and_latest(tmp_path: Path) -> None:
+    store = VersionStore(tmp_path)
+    for n in range(1, 5):
+        store.publish(tables(n), {}, keep=2)
+    assert store.versions() == ["v0003", "v0004"]
+    assert store.latest() == "v0004"
+    assert not list(tmp_path.glob(".staging-*"))
+
+
+def test_annotate_sees_the_parent_and_the_new_tables(tmp_path: Path) -> None:
+    store = VersionStore(tmp_path)
+    seen = []
+
+    def annotate(parent: Path | None, new: Path) -> dict:
+        rows = pl.read_parquet(new / "papers.parquet").height
+        seen.append((parent.name if parent else None, rows))
+        return {"note": rows}
+
+    store.publish(tables(2), {}, annotate=annotate)
+    result = store.publish(tables(3), {}, annotate=annotate)
+    assert seen == [(None, 2), ("v0001", 3)]
+    assert result.manifest["note"] == 3

@@ -115,6 +115,7 @@ def _papers(clustered: pl.DataFrame) -> pl.DataFrame:
         clustered.sort("node")
         .group_by("paper_id", maintain_order=True)
         .agg(
+            *[pl.col(name).first() for name in schema.FIELDS.names()],
             title=pl.col("title").first(),
             abstract=pl.col("abstract").first(),
             title_key=pl.col("title_key").first(),
@@ -125,6 +126,9 @@ def _papers(clustered: pl.DataFrame) -> pl.DataFrame:
             published_date=pl.col("published_date").min(),
             repo_url=pl.col("repo_url").drop_nulls().first(),
             n_records=pl.len().cast(pl.Int64),
+            first_seen=pl.col("scrape_date").min(),
+            last_seen=pl.col("scrape_date").max(),
+            n_sightings=pl.col("source_file").n_unique().cast(pl.Int64),
             sources=pl.struct(
                 file=pl.col("source_file"),
                 index=pl.col("record_index"),

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +29,7 @@ from pipeline.core.json_readers import (
 from pipeline.core.text_dump import ParsedRecord, parse_text_dump
 
 Progress = Callable[[str], None]
+_DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 PROGRESS_EVERY_SECONDS = 2.0
 
 
@@ -64,17 +67,37 @@ def sniff_format(data: bytes) -> tuple[str, str | None]:
 
 
 def _record_rows(
-    relative: str, sha: str, fmt: str, parsed: list[ParsedRecord] | list[JsonRecord]
+    relative: str,
+    sha: str,
+    fmt: str,
+    parsed: list[ParsedRecord] | list[JsonRecord],
+    scraped: date,
 ) -> list[dict]:
     rows = []
     for record in parsed:
         row = {**_EXTRA_DEFAULTS, **dataclasses.asdict(record)}
-        row.update(source_file=relative, source_sha256=sha, format=fmt, flags=list(record.flags))
+        row.update(
+            source_file=relative,
+            source_sha256=sha,
+            scrape_date=scraped,
+            format=fmt,
+            flags=list(record.flags),
+        )
         rows.append(row)
     return rows
 
 
 _EXTRA_DEFAULTS = dict.fromkeys(schema.RAW_RECORDS.names())
+
+
+def scrape_date(path: Path, relative: str) -> date:
+    """The scrape's date: the last YYYY-MM-DD in its path, else its mtime (UTC)."""
+    for match in reversed(_DATE_IN_NAME.findall(relative)):
+        try:
+            return date(*map(int, match))
+        except ValueError:  # 2026-13-45 is no date
+            continue
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
 
 
 def read_file(
@@ -92,6 +115,7 @@ def read_file(
         "status": "rejected" if reason else "ok",
         "reason": reason,
         "n_records": 0,
+        "scrape_date": scrape_date(path, relative),
     }
     if reason:
         return row, []
@@ -116,7 +140,7 @@ def read_file(
             reason="empty file" if not data.strip() else "no entries found (only page chrome)",
         )
     row["n_records"] = len(parsed)
-    return row, _record_rows(relative, sha, fmt, parsed)
+    return row, _record_rows(relative, sha, fmt, parsed, row["scrape_date"])
 
 
 def ingest(
@@ -161,4 +185,5 @@ def _unreadable_row(relative: str, exc: OSError) -> dict:
         "status": "rejected",
         "reason": f"unreadable: {exc.strerror or exc}",
         "n_records": 0,
+        "scrape_date": None,
     }

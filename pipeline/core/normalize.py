@@ -12,9 +12,6 @@ import hashlib
 
 import polars as pl
 
-from pipeline.core import schema
-from pipeline.core.rules import apply_record_rules
-
 # Unicode whitespace and the zero-width characters scrapes carry along.
 _WHITESPACE = r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff]+"
 _NOT_WORD = r"[^\p{L}\p{N}]+"
@@ -53,12 +50,10 @@ def paper_id_from_hash(hash_expr: pl.Expr) -> pl.Expr:
     return hash_expr.str.slice(0, PAPER_ID_HEX_CHARS)
 
 
-def normalize_records(raw: pl.DataFrame) -> pl.DataFrame:
-    """Add clean text, keys, the content hash and each record's rejection reason."""
+def normalize_text(raw: pl.DataFrame) -> pl.DataFrame:
+    """Add normalised title and abstract, the title key and the content hash."""
     df = raw.with_columns(
         title=clean_text(pl.col("title_raw")),
         abstract=clean_text(pl.col("abstract_raw")),
     ).with_columns(title_key=title_key(pl.col("title")))
-    df = df.with_columns(content_hash=content_hash(df["title"], df["abstract"]))
-    df = apply_record_rules(df)
-    return schema.conform(df, schema.NORMALIZED_RECORDS, "normalized_records")
+    return df.with_columns(content_hash=content_hash(df["title"], df["abstract"]))

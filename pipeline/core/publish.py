@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core import quality, schema
+from pipeline.core.diff import diff_papers
 from pipeline.core.provenance import code_version
 from pipeline.core.rules import reason_counts
 from pipeline.core.store import PublishResult, VersionStore
@@ -76,8 +77,12 @@ def publish_version(
     raw_records: pl.DataFrame,
     records: pl.DataFrame,
     papers: pl.DataFrame,
+    keep: int = 0,
 ) -> PublishResult:
-    """Check the tables and publish them as a new version (or find them unchanged)."""
+    """Check the tables and publish them as a new version (or find them unchanged).
+
+    ``keep`` > 0 keeps only the newest ``keep`` versions (LATEST always stays).
+    """
     checks = quality.run_all(raw_records, records, papers)
     failed = [c for c in checks if not c.passed]
     if failed:
@@ -87,4 +92,14 @@ def publish_version(
         "records": schema.conform(records, schema.RECORDS, "records"),
         "files": schema.conform(files.sort("source_file"), schema.FILES, "files"),
     }
-    return VersionStore(store_root).publish(tables, build_manifest(files, records, papers, checks))
+    return VersionStore(store_root).publish(
+        tables, build_manifest(files, records, papers, checks), annotate=changelog, keep=keep
+    )
+
+
+def changelog(parent: Path | None, new: Path) -> dict:
+    """The new version's changes against its parent, for its manifest."""
+    if parent is None:
+        return {"changelog": None}
+    old = pl.read_parquet(parent / "papers.parquet")
+    return {"changelog": diff_papers(old, pl.read_parquet(new / "papers.parquet")).summary()}

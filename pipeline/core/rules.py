@@ -8,6 +8,7 @@ them all, so a person fixing the source sees every problem at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -45,6 +46,33 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
 )
+
+
+# Below this many words or this confidence langdetect's answer is a guess ("Abstract A."
+# comes out as Swahili), so such a record is not rejected for its language.
+LANGUAGE_MIN_WORDS = 8
+LANGUAGE_MIN_PROB = 0.8
+
+
+def language_rule(languages: Sequence[str]) -> Rule:
+    """Reject abstracts confidently detected in a language outside ``languages``."""
+    prob = pl.col("language_prob").round(2).cast(pl.String)
+    confident = (pl.col("n_words") >= LANGUAGE_MIN_WORDS) & (
+        pl.col("language_prob") >= LANGUAGE_MIN_PROB
+    )
+    foreign = pl.col("language").is_not_null() & ~pl.col("language").is_in(list(languages))
+    return Rule(
+        "language_not_allowed",
+        pl.when(foreign & confident).then(
+            pl.format("abstract language is '{}' (p={})", "language", prob)
+        ),
+    )
+
+
+def record_rules(languages: Sequence[str] | None = ("en",)) -> tuple[Rule, ...]:
+    """The rules of a run: the fixed ones, plus the language rule unless ``languages`` is
+    empty or None (any language accepted)."""
+    return RULES + ((language_rule(languages),) if languages else ())
 
 
 def apply_record_rules(df: pl.DataFrame, rules: tuple[Rule, ...] = RULES) -> pl.DataFrame:

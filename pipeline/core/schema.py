@@ -22,6 +22,7 @@ FILES = pl.Schema(
         "status": pl.String,  # ok | empty | rejected
         "reason": pl.String,  # why empty / rejected; null when ok
         "n_records": pl.Int64,
+        "scrape_date": pl.Date,  # a date in the file name (2026-11-23), else its mtime (UTC)
     }
 )
 
@@ -30,6 +31,7 @@ RAW_RECORDS = pl.Schema(
     {
         "source_file": pl.String,
         "source_sha256": pl.String,
+        "scrape_date": pl.Date,  # when the page was scraped: see FILES
         "record_index": pl.Int64,  # 0-based position of the entry in its file
         "line_start": pl.Int64,  # 1-based line of the title (of the abstract when no title)
         "line_end": pl.Int64,  # 1-based last line of the entry
@@ -46,6 +48,25 @@ RAW_RECORDS = pl.Schema(
     }
 )
 
+# What field extraction adds to every record, and papers take from their canonical record.
+FIELDS = pl.Schema(
+    {
+        "code_urls": pl.List(pl.String),  # canonical repo URLs (GitHub, GitLab, HF, ...)
+        "code_url": pl.String,  # the first of them
+        "urls": pl.List(pl.String),  # every other URL, cleaned
+        "arxiv_ids": pl.List(pl.String),  # arXiv ids the text refers to
+        "code_promised": pl.Boolean,  # says code/models/data are or will be released
+        "acronym": pl.String,  # the method's short name, when defined
+        "datasets": pl.List(pl.String),  # canonical names from pipeline/vocab/datasets.csv
+        "tasks": pl.List(pl.String),  # canonical names from pipeline/vocab/tasks.csv
+        "n_words": pl.Int64,  # words in the abstract
+        "is_reproduction": pl.Boolean,  # a "[Re] ..." reproduction report
+        "superseded_by": pl.String,  # arXiv id of the newer version the abstract points to
+        "language": pl.String,  # langdetect on the abstract (seeded)
+        "language_prob": pl.Float64,
+    }
+)
+
 # RAW_RECORDS plus cleaned text, keys and the record-level verdict of the rules.
 NORMALIZED_RECORDS = pl.Schema(
     {
@@ -54,6 +75,7 @@ NORMALIZED_RECORDS = pl.Schema(
         "abstract": pl.String,
         "title_key": pl.String,  # casefolded, punctuation-free: for matching
         "content_hash": pl.String,  # sha256 of the normalised title and abstract
+        **FIELDS,
         "reason": pl.String,  # null, or why the record cannot be published
     }
 )
@@ -82,7 +104,11 @@ PAPERS = pl.Schema(
         "authors": pl.List(pl.String),
         "published_date": pl.Date,  # the earliest any record states
         "repo_url": pl.String,
+        **FIELDS,
         "n_records": pl.Int64,
+        "first_seen": pl.Date,  # earliest scrape date among the paper's records
+        "last_seen": pl.Date,
+        "n_sightings": pl.Int64,  # distinct raw files the paper appeared in
         "sources": pl.List(SOURCE),
     }
 )

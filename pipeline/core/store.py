@@ -25,7 +25,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +37,10 @@ MANIFEST = "manifest.json"
 _VERSION_DIR = re.compile(r"^v(\d{4,})$")
 _STAGING_PREFIX = ".staging-"
 PARQUET_COMPRESSION = "zstd"
+
+
+# (parent version dir or None, staging dir of the new version) -> extra manifest fields
+Annotate = Callable[[Path | None, Path], dict]
 
 
 class StoreError(RuntimeError):
@@ -131,25 +135,55 @@ class VersionStore:
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-    def publish(self, tables: Mapping[str, pl.DataFrame], manifest: Mapping) -> PublishResult:
+    def publish(
+        self,
+        tables: Mapping[str, pl.DataFrame],
+        manifest: Mapping,
+        annotate: Annotate | None = None,
+        keep: int = 0,
+    ) -> PublishResult:
         """Write ``tables`` as a new version unless the latest one has the same content.
 
         ``manifest`` holds what the caller knows (inputs, counts, checks, code
         version); the store adds version, parent, created_at, the tables and the
-        content hash that decides whether anything changed.
+        content hash that decides whether anything changed. ``annotate`` is called
+        with the parent version's directory (None for the first version), under the
+        lock, and its result joins the manifest: the changelog is made that way.
+        ``keep`` > 0 prunes all but the newest ``keep`` versions afterwards.
         """
         with self.lock():
             self._recover()
             staging = self.root / f"{_STAGING_PREFIX}{uuid.uuid4().hex}"
             staging.mkdir()
             try:
-                return self._publish_staged(staging, tables, manifest)
+                result = self._publish_staged(staging, tables, manifest, annotate)
             finally:
                 if staging.exists():
                     shutil.rmtree(staging)
+            if keep > 0:
+                self._prune(keep)
+            return result
+
+    def _prune(self, keep: int) -> list[str]:
+        """Delete all but the newest ``keep`` versions (call under the lock); never LATEST.
+
+        A version is first renamed to a hidden name, so readers never see it half
+        deleted.
+        """
+        latest = self.latest()
+        doomed = [v for v in self.versions()[:-keep] if v != latest]
+        for version in doomed:
+            trash = self.root / f"{_STAGING_PREFIX}deleted-{version}-{uuid.uuid4().hex}"
+            (self.root / version).rename(trash)
+            shutil.rmtree(trash)
+        return doomed
 
     def _publish_staged(
-        self, staging: Path, tables: Mapping[str, pl.DataFrame], manifest: Mapping
+        self,
+        staging: Path,
+        tables: Mapping[str, pl.DataFrame],
+        manifest: Mapping,
+        annotate: Annotate | None,
     ) -> PublishResult:
         table_info = {}
         for name in sorted(tables):
@@ -176,9 +210,10 @@ class VersionStore:
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "content_hash": content_hash,
             **manifest,
+            **(annotate(self.path(parent) if parent else None, staging) if annotate else {}),
             "tables": table_info,
         }
-        (staging / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=False) + "\n")
+        (staging / MANIFEST).write_text(json.dumps(full, indent=2, default=str) + "\n")
         _fsync_file(staging / MANIFEST)
         _fsync_dir(staging)
         staging.rename(self.root / version)  # atomic: the version appears complete or not at all

@@ -27,7 +27,14 @@ def published_version(
 ) -> dg.MaterializeResult:
     """Check the tables once more and publish them atomically."""
     try:
-        result = publish_version(settings.store_root, raw_files, raw_records, records, papers)
+        result = publish_version(
+            settings.store_root,
+            raw_files,
+            raw_records,
+            records,
+            papers,
+            keep=settings.keep_versions,
+        )
     except PublishRefusedError as exc:
         raise dg.Failure(
             description=str(exc),

@@ -1,0 +1,59 @@
+"""What changed between two versions of the papers table, by paper_id.
+
+Used by ``python -m pipeline diff`` and written into each new version's manifest
+as its changelog, so users see what a run added, removed and revised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+MAX_EXAMPLES = 10
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """Papers added, removed and changed (with the fields that changed) from old to new."""
+
+    added: list[str]
+    removed: list[str]
+    changed: dict[str, list[str]]  # paper_id -> changed columns
+    field_counts: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """A JSON-ready summary with a few example ids of each kind."""
+        return {
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "changed": len(self.changed),
+            "changed_fields": self.field_counts,
+            "examples": {
+                "added": self.added[:MAX_EXAMPLES],
+                "removed": self.removed[:MAX_EXAMPLES],
+                "changed": dict(list(self.changed.items())[:MAX_EXAMPLES]),
+            },
+        }
+
+
+def diff_papers(old: pl.DataFrame, new: pl.DataFrame) -> VersionDiff:
+    """Compare two papers tables on their common columns (new columns count as changes
+    only where the old table had them)."""
+    added = new.join(old.select("paper_id"), on="paper_id", how="anti")["paper_id"].sort()
+    removed = old.join(new.select("paper_id"), on="paper_id", how="anti")["paper_id"].sort()
+    columns = [c for c in new.columns if c in old.columns and c != "paper_id"]
+    both = new.select("paper_id", *columns).join(
+        old.select("paper_id", *columns), on="paper_id", how="inner", suffix="__old"
+    )
+    flags = both.select(
+        "paper_id",
+        *[pl.col(c).ne_missing(pl.col(f"{c}__old")).alias(c) for c in columns],
+    )
+    changed_rows = flags.filter(pl.any_horizontal(columns)) if columns else flags.clear()
+    changed = {
+        row["paper_id"]: [c for c in columns if row[c]]
+        for row in changed_rows.sort("paper_id").iter_rows(named=True)
+    }
+    field_counts = {c: int(changed_rows[c].sum()) for c in columns if changed_rows[c].sum()}
+    return VersionDiff(added.to_list(), removed.to_list(), changed, field_counts)

@@ -1,0 +1,484 @@
+"""Dataset-level Great Expectations validation of the papers and records tables.
+
+The checks in :mod:`pipeline.core.quality` prove the tables are consistent with
+each other; these expectations describe what a good table looks like on its own
+(schema, keys, text bounds, no page chrome left in the text, plausible reject and
+duplicate rates) and can render GX Data Docs, so a reviewer can read a run's
+verdict as HTML. Each expectation becomes one :class:`CheckOutcome`, the same shape
+the manifest already stores.
+
+Great Expectations costs seconds and a few hundred MB to import, so it is imported
+inside :func:`validate_tables` only, never when this module is imported.
+
+GX has no polars engine: tables are handed to its pandas engine with Arrow-backed
+columns (``to_pandas(use_pyarrow_extension_array=True)``), which shares the Arrow
+buffers instead of copying into numpy objects. List and struct columns (``sources``,
+``flags``, ...) are handed over as JSON text (see :func:`to_gx_pandas`): dropping
+them would make the column-schema expectation lie, and left nested they make GX's
+batch fingerprint fall back to pickling the whole frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import polars as pl
+
+from pipeline.core import schema
+from pipeline.core.quality import MAX_EXAMPLES, CheckOutcome
+
+# Page chrome a text-dump scrape leaves behind (see text_dump.CHROME_PREFIX): the
+# e-mail banner anywhere, or "Subscribe" at the start followed by anything but a
+# lowercase letter ("Subscriber..." is a word). GX's pandas engine runs
+# ``Series.astype(str).str.contains(regex)``; pandas 3 sends Arrow strings to
+# pyarrow's RE2 and only falls back to Python ``re`` for look-arounds and the like.
+# The pattern stays inside the common subset of both dialects (no look-around), so
+# it means the same whichever engine evaluates it.
+PAGE_CHROME_REGEX = r"Get trending papers|^Subscribe(?:[^a-z]|$)"
+
+# Offending values are cut to this length in details: a 10,000-character abstract
+# would bloat the manifest without helping anyone find the row.
+MAX_EXAMPLE_CHARS = 200
+
+_DOCS_SITE = "papers_pipeline"
+# Rows are named by these columns in examples, when the frame has them.
+_PAPERS_KEY = ("paper_id",)
+_RECORDS_KEY = ("source_file", "record_index")
+# SUMMARY gives counts, the first offending values and their row positions. Rows are
+# deliberately not named through GX's "unexpected_index_column_names": GX builds that
+# list with a Python loop over *every* offending row (metrics/util.py,
+# compute_unexpected_pandas_indices) before keeping the first few, 5 s for 80k rejected
+# records; the positions it returns anyway are mapped to key columns here instead. The
+# index query (a string listing every offending index) is not wanted either.
+_RESULT_FORMAT = {
+    "result_format": "SUMMARY",
+    "partial_unexpected_count": MAX_EXAMPLES,
+    "return_unexpected_index_query": False,
+}
+# GX logs through this logger; below ERROR it only narrates GX's internals. One module
+# sets its own logger to INFO when imported, so the parent's level does not reach it.
+_GX_LOGGER = "great_expectations"
+_GX_SELF_LEVELLED_LOGGER = "great_expectations.data_context.types.base"
+
+
+@dataclass(frozen=True)
+class ExpectationSettings:
+    """Bounds of the expectations; the defaults suit arXiv-style listings."""
+
+    title_min_chars: int = 3
+    title_max_chars: int = 400
+    abstract_min_chars: int = 50
+    abstract_max_chars: int = 10_000
+    max_reject_rate: float = 0.5  # share of records with status 'rejected'
+    max_duplicate_rate: float = 0.9  # share of records with status 'duplicate'
+
+    def __post_init__(self) -> None:
+        """Refuse bounds no table could meet, so a typo fails here and not as a failed run."""
+        for low, high in (
+            (self.title_min_chars, self.title_max_chars),
+            (self.abstract_min_chars, self.abstract_max_chars),
+        ):
+            if not 0 <= low <= high:
+                raise ValueError(f"length bounds must satisfy 0 <= min <= max, got {low}, {high}")
+        for rate in (self.max_reject_rate, self.max_duplicate_rate):
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"rates must lie in [0, 1], got {rate}")
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """One expectation: the check's name and sentence, and the GX expectation testing it.
+
+    The expectation is named by its class in ``great_expectations.expectations`` so the
+    specs can be built without importing GX.
+    """
+
+    name: str
+    description: str
+    expectation: str
+    kwargs: dict[str, Any]
+    max_rate: float | None = None  # rate checks: the bound, reported beside the observed rate
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A table to validate, its expectations, and the columns that name one of its rows."""
+
+    name: str
+    frame: pl.DataFrame
+    specs: list[_Spec]
+    key: tuple[str, ...]
+
+
+def _mostly(max_rate: float) -> float:
+    """GX's ``mostly`` for "at most ``max_rate`` of the rows are unexpected".
+
+    GX passes when ``(n - unexpected) / n >= mostly``. ``1 - 0.7`` is
+    0.30000000000000004 in floating point, which would fail a table at exactly the
+    bound, so the complement is rounded well below any row-count resolution.
+    """
+    return round(1.0 - max_rate, 12)
+
+
+def _text_specs(column: str, low: int, high: int) -> list[_Spec]:
+    """The same three expectations for each text column of papers."""
+    return [
+        _Spec(
+            f"papers.{column}_not_null",
+            f"every paper has {'an' if column[0] in 'aeiou' else 'a'} {column}",
+            "ExpectColumnValuesToNotBeNull",
+            {"column": column},
+        ),
+        _Spec(
+            f"papers.{column}_length",
+            f"every {column} in papers is between {low} and {high} characters long",
+            "ExpectColumnValueLengthsToBeBetween",
+            {"column": column, "min_value": low, "max_value": high},
+        ),
+        _Spec(
+            f"papers.{column}_no_page_chrome",
+            f"no {column} in papers contains page chrome such as 'Get trending papers' "
+            "or a leading 'Subscribe'",
+            "ExpectColumnValuesToNotMatchRegex",
+            {"column": column, "regex": PAGE_CHROME_REGEX},
+        ),
+    ]
+
+
+def papers_specs(settings: ExpectationSettings) -> list[_Spec]:
+    """The expectations on papers.parquet, in the order their outcomes are reported."""
+    return [
+        _Spec(
+            "papers.not_empty",
+            "papers has at least one row",
+            "ExpectTableRowCountToBeBetween",
+            {"min_value": 1},
+        ),
+        _Spec(
+            "papers.columns_match_schema",
+            "papers has exactly the declared columns, in the declared order",
+            "ExpectTableColumnsToMatchOrderedList",
+            {"column_list": schema.PAPERS.names()},
+        ),
+        _Spec(
+            "papers.paper_id_not_null",
+            "every paper has a paper_id",
+            "ExpectColumnValuesToNotBeNull",
+            {"column": "paper_id"},
+        ),
+        _Spec(
+            "papers.paper_id_unique",
+            "paper_id is unique in papers",
+            "ExpectColumnValuesToBeUnique",
+            {"column": "paper_id"},
+        ),
+        *_text_specs("title", settings.title_min_chars, settings.title_max_chars),
+        *_text_specs("abstract", settings.abstract_min_chars, settings.abstract_max_chars),
+        _Spec(
+            "papers.n_records_positive",
+            "every paper is backed by at least one record (n_records >= 1)",
+            "ExpectColumnValuesToBeBetween",
+            {"column": "n_records", "min_value": 1},
+        ),
+    ]
+
+
+def records_specs(settings: ExpectationSettings) -> list[_Spec]:
+    """The expectations on records.parquet, in the order their outcomes are reported."""
+    statuses = list(schema.RECORD_STATUSES)
+    return [
+        _Spec(
+            "records.columns_match_schema",
+            "records has exactly the declared columns, in the declared order",
+            "ExpectTableColumnsToMatchOrderedList",
+            {"column_list": schema.RECORDS.names()},
+        ),
+        _Spec(
+            "records.key_unique",
+            "each (source_file, record_index) appears once in records",
+            "ExpectCompoundColumnsToBeUnique",
+            {"column_list": list(_RECORDS_KEY)},
+        ),
+        _Spec(
+            "records.status_not_null",
+            "every record has a status",
+            "ExpectColumnValuesToNotBeNull",
+            {"column": "status"},
+        ),
+        _Spec(
+            "records.status_known",
+            f"every record's status is one of {', '.join(statuses)}",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "status", "value_set": statuses},
+        ),
+        _Spec(
+            "records.reject_rate",
+            f"at most {settings.max_reject_rate:.0%} of the records are rejected",
+            "ExpectColumnValuesToNotBeInSet",
+            {
+                "column": "status",
+                "value_set": ["rejected"],
+                "mostly": _mostly(settings.max_reject_rate),
+            },
+            max_rate=settings.max_reject_rate,
+        ),
+        _Spec(
+            "records.duplicate_rate",
+            f"at most {settings.max_duplicate_rate:.0%} of the records are duplicates",
+            "ExpectColumnValuesToNotBeInSet",
+            {
+                "column": "status",
+                "value_set": ["duplicate"],
+                "mostly": _mostly(settings.max_duplicate_rate),
+            },
+            max_rate=settings.max_duplicate_rate,
+        ),
+    ]
+
+
+def validate_tables(
+    papers: pl.DataFrame,
+    records: pl.DataFrame,
+    settings: ExpectationSettings = ExpectationSettings(),
+    docs_dir: Path | None = None,
+) -> list[CheckOutcome]:
+    """Validate papers and records with Great Expectations; one outcome per expectation.
+
+    Nothing is persisted except, when ``docs_dir`` is given, the Data Docs HTML of this
+    run: the GX context is ephemeral (in-memory stores) and made anew per call.
+    """
+    tables = [
+        _Table("papers", papers, papers_specs(settings), _PAPERS_KEY),
+        _Table("records", records, records_specs(settings), _RECORDS_KEY),
+    ]
+    with _quiet_gx() as gx:
+        context = _ephemeral_context(gx, docs_dir)
+        source = context.data_sources.add_pandas("papers_pipeline")
+        run_id = gx.RunIdentifier(run_name="papers_pipeline")
+        outcomes = [
+            outcome
+            for table in tables
+            for outcome in _validate_table(gx, context, source, table, run_id)
+        ]
+        if docs_dir is not None:
+            context.build_data_docs(site_names=[_DOCS_SITE])
+    return outcomes
+
+
+def _import_gx() -> ModuleType:
+    """Import GX with analytics off: the variable must be set before the import."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+
+    return gx
+
+
+@contextmanager
+def _quiet_gx() -> Iterator[ModuleType]:
+    """GX, imported and run without its chatter; log levels are restored after.
+
+    Its import logs hundreds of INFO lines about its docs registry and warns that it
+    imports the deprecated ``sre_parse``; neither says anything about our data.
+    """
+    with warnings.catch_warnings(), _log_level(_GX_LOGGER, logging.ERROR):
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        gx = _import_gx()
+        # Only now does the self-levelled logger exist with the level GX gives it.
+        with _log_level(_GX_SELF_LEVELLED_LOGGER, logging.ERROR):
+            yield gx
+
+
+@contextmanager
+def _log_level(name: str, level: int) -> Iterator[None]:
+    """Set one logger's level for the duration of the block."""
+    logger = logging.getLogger(name)
+    previous = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+def _ephemeral_context(gx: ModuleType, docs_dir: Path | None) -> Any:
+    """An in-memory context without progress bars, whose only docs site is ``docs_dir``.
+
+    An ephemeral context comes with a default "local_site" in a temporary directory;
+    it is removed so that building docs writes nowhere but ``docs_dir``.
+    """
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    for site in list(context.list_data_docs_sites()):
+        context.delete_data_docs_site(site)
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            _DOCS_SITE,
+            {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(Path(docs_dir).resolve()),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    return context
+
+
+def _validate_table(
+    gx: ModuleType, context: Any, source: Any, table: _Table, run_id: Any
+) -> list[CheckOutcome]:
+    """Run one table's suite on a whole-dataframe batch and turn each result into an outcome."""
+    import great_expectations.expectations as gxe
+
+    batch = source.add_dataframe_asset(table.name).add_batch_definition_whole_dataframe("all")
+    suite = context.suites.add(
+        gx.ExpectationSuite(
+            name=table.name,
+            expectations=[
+                getattr(gxe, spec.expectation)(
+                    **spec.kwargs,
+                    meta={"check": spec.name},
+                    description=f"{spec.name}: {spec.description}",
+                )
+                for spec in table.specs
+            ],
+        )
+    )
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=table.name, data=batch, suite=suite)
+    )
+    result = validation.run(
+        batch_parameters={"dataframe": to_gx_pandas(table.frame)},
+        result_format=_RESULT_FORMAT,
+        run_id=run_id,
+    )
+    by_check = {r.expectation_config.meta["check"]: r.to_json_dict() for r in result.results}
+    return [_outcome(spec, by_check[spec.name], table) for spec in table.specs]
+
+
+def to_gx_pandas(df: pl.DataFrame) -> Any:
+    """The frame as GX's pandas engine should see it: Arrow-backed, nested columns as JSON.
+
+    GX fingerprints every batch with ``pd.util.hash_pandas_object``; Arrow list and
+    struct columns are unhashable there, so GX falls back to ``pickle.dumps`` of the
+    whole frame (pandas_execution_engine.py, ``hash_pandas_dataframe``): 2.5 s and
+    about a GB of memory for 100k papers. JSON text keeps every value, stays readable
+    in examples and hashes cheaply. Nulls stay null.
+    """
+    nested = [name for name, dtype in df.schema.items() if dtype.is_nested()]
+    return df.with_columns(_json_text(name) for name in nested).to_pandas(
+        use_pyarrow_extension_array=True
+    )
+
+
+def _json_text(column: str) -> pl.Expr:
+    """A nested column as JSON text, e.g. '[{"file":"a.txt","index":0,"line":1}]'.
+
+    polars encodes structs only, so the value is wrapped in a one-field struct and the
+    wrapper's ``{"v":`` and ``}`` are cut off again.
+    """
+    wrapped = pl.struct(pl.col(column).alias("v")).struct.json_encode()
+    unwrapped = wrapped.str.strip_prefix('{"v":').str.strip_suffix("}")
+    return pl.when(pl.col(column).is_not_null()).then(unwrapped).alias(column)
+
+
+def _outcome(spec: _Spec, result: dict, table: _Table) -> CheckOutcome:
+    """A CheckOutcome from one JSON-ready GX result: observed value, examples, any error."""
+    gx_result = result.get("result") or {}
+    details: dict[str, Any] = {"expectation": spec.expectation}
+    errors = _error_messages(result.get("exception_info") or {})
+    if errors:
+        details["error"] = "; ".join(errors)
+    if "observed_value" in gx_result:  # table-level expectations
+        details["observed"] = _clip(gx_result["observed_value"])
+        if spec.expectation == "ExpectTableColumnsToMatchOrderedList":
+            details.update(_column_differences(spec.kwargs["column_list"], gx_result))
+    if "unexpected_count" in gx_result:  # column-map expectations
+        details.update(_map_details(spec, gx_result, table))
+    return CheckOutcome(
+        name=spec.name,
+        passed=bool(result.get("success")),
+        description=spec.description,
+        details=details,
+    )
+
+
+def _error_messages(exception_info: dict) -> list[str]:
+    """Why GX could not evaluate an expectation, e.g. a column that does not exist.
+
+    GX reports one error flat, or several keyed by the metric that failed.
+    """
+    infos = [exception_info, *(v for v in exception_info.values() if isinstance(v, dict))]
+    messages = [i.get("exception_message") for i in infos if i.get("raised_exception")]
+    return list(dict.fromkeys(m for m in messages if m))
+
+
+def _map_details(spec: _Spec, gx_result: dict, table: _Table) -> dict[str, Any]:
+    """Counts, the observed rate for rate checks, and up to MAX_EXAMPLES offending rows."""
+    details: dict[str, Any] = {
+        "rows": gx_result.get("element_count"),
+        "unexpected": gx_result.get("unexpected_count"),
+    }
+    if spec.max_rate is not None:
+        percent = gx_result.get("unexpected_percent")
+        details["observed_rate"] = None if percent is None else round(percent / 100, 6)
+        details["max_rate"] = spec.max_rate
+    positions = gx_result.get("partial_unexpected_index_list") or []
+    values = gx_result.get("partial_unexpected_list") or []
+    details["examples"] = (
+        _rows_at(table, spec, positions) if positions else _clip(values[:MAX_EXAMPLES])
+    )
+    return details
+
+
+def _rows_at(table: _Table, spec: _Spec, positions: list[int]) -> list[dict[str, Any]]:
+    """The offending rows GX points at, by position: their key and the checked values.
+
+    The pandas frame GX saw has a default RangeIndex, so its index is the row position
+    in the polars frame.
+    """
+    checked = [spec.kwargs["column"]] if "column" in spec.kwargs else spec.kwargs["column_list"]
+    columns = [c for c in dict.fromkeys([*table.key, *checked]) if c in table.frame.columns]
+    rows = table.frame.select(columns).with_row_index("row")[positions[:MAX_EXAMPLES]]
+    return _clip([{k: _jsonable(v) for k, v in r.items()} for r in rows.to_dicts()])
+
+
+def _column_differences(expected: list[str], gx_result: dict) -> dict[str, Any]:
+    """Which declared columns are missing and which found ones are not declared."""
+    found = gx_result.get("observed_value") or []
+    return {
+        "expected": list(expected),
+        "missing": [c for c in expected if c not in found],
+        "unexpected_columns": [c for c in found if c not in expected],
+        "mismatched": _clip((gx_result.get("details") or {}).get("mismatched", []))[:MAX_EXAMPLES],
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    """Key and checked columns are strings and integers; anything else becomes its text."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _clip(value: Any) -> Any:
+    """Cut long strings inside a JSON-ready value to MAX_EXAMPLE_CHARS."""
+    if isinstance(value, str) and len(value) > MAX_EXAMPLE_CHARS:
+        return value[:MAX_EXAMPLE_CHARS] + "…"
+    if isinstance(value, list):
+        return [_clip(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clip(v) for k, v in value.items()}
+    return value

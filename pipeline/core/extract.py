@@ -1,0 +1,197 @@
+"""Field extraction: code links, URLs, arXiv references, method names, datasets, tasks.
+
+Everything here is a vectorised polars expression over the whole column: URLs are
+pulled out with one ``extract_all`` and canonicalised inside ``list.eval``;
+datasets and tasks are matched with one regex alternation per vocabulary (the
+regex engine compiles it to a single automaton), and the matched alias is mapped
+to its canonical name by a join-free ``replace_strict``. No Python loop per row.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import polars as pl
+
+from pipeline.core.latex import clean_latex
+
+# A URL starts at its scheme even when a word is glued in front ("frameworkhttps://")
+# and stops at whitespace, a brace (LaTeX "Name{https://...}") or a quote.
+_URL = r"(?:https?://|www\.)[^\s{}<>\"'`\\]+"
+_TRAILING = r"[.,;:!?'\")\]}>]+$"
+_REPO_HOSTS = r"github\.com|gitlab\.com|gitee\.com|bitbucket\.org"
+# owner/repo of a code host; the repo drops a ".git" suffix and any deeper path.
+_REPO = (
+    rf"^(?:https?://)?(?:www\.)?({_REPO_HOSTS})/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)"
+    r"(?:\.git)?(?:[/?#].*)?$"
+)
+# Hugging Face repos: models at the root, spaces and datasets under their prefix.
+_HF_NOT_OWNERS = "papers|docs|blog|learn|models|collections|organizations|login|join|settings|api"
+_HF_REPO = (
+    r"^(?:https?://)?(?:www\.)?huggingface\.co/((?:spaces/|datasets/)?)"
+    r"((?:[A-Za-z0-9_.-]+))/([A-Za-z0-9_.-]+?)(?:\.git)?(?:[/?#].*)?$"
+)
+_HF_EXCLUDED = rf"^(?:https?://)?(?:www\.)?huggingface\.co/(?:{_HF_NOT_OWNERS})(?:/|$)"
+_ARXIV_REF = (
+    r"(?i)(?:arxiv:\s*|arxiv\.org/(?:abs|pdf)/)"
+    r"(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
+)
+_ARXIV_REF_ID = r"(?i)^(?:arxiv:\s*|.*arxiv\.org/(?:abs|pdf)/)([^v\s]+?)(?:v\d+)?(?:\.pdf)?$"
+_CODE_PROMISE = (
+    r"(?i)\b(?:code|codes|source code|implementation|models?|weights|checkpoints|data|datasets?"
+    r"|benchmark|toolkit|library|software|demo)\b[^.]{0,100}?\b(?:is|are|will be|has been|"
+    r"have been|shall be|to be|were|was)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?"
+    r"(?:available|released|open[- ]?sourced?|public|accessible)"
+    r"|(?i)\b(?:we|will|to)\s+(?:publicly\s+)?(?:release|open[- ]?source)\b"
+    r"|(?i)\b(?:code|project page|github)\s*:"
+    r"|(?i)\bavailable\s+(?:at|on|from|via)\b"
+)
+# "Name: rest of title" with Name one token; generic words are not method names.
+_TITLE_NAME = r"^([^\s:]{2,40}):\s"
+_GENERIC_TITLE_WORDS = {
+    "review", "survey", "tutorial", "position", "editorial", "overview", "introduction",
+    "correction", "erratum", "note", "perspective", "commentary", "abstract", "preprint",
+}  # fmt: skip
+_INTRODUCES = r"(?:we\s+(?:propose|present|introduce|develop|design|call|dub|name|term|coin)"
+_ABSTRACT_NAME = (
+    rf"(?i:{_INTRODUCES}|called|named|dubbed|termed|coined))\b[^.]{{0,200}}?"
+    r"\(((?-i:[A-Za-z0-9][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*))\)"
+)
+_CALLED_NAME = r"(?i:\b(?:called|named|dubbed|termed|coined))\s+((?-i:[A-Z][a-z]*[A-Z0-9][\w-]*))"
+_REPRODUCTION = r"^\s*\[(?i:re)\]"
+_SUPERSEDED = (
+    r"(?i)(?:older|earlier|previous|outdated|old)\s+version\b(?s:.{0,200}?)"
+    r"(?:arxiv:\s*|arxiv\.org/(?:abs|pdf)/)(\d{4}\.\d{4,5})"
+)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Canonical names with their aliases; matched on word boundaries."""
+
+    name: str
+    alias_to_canonical: dict[str, str]  # lowercased alias -> canonical
+    insensitive_pattern: str
+    sensitive_pattern: str | None
+
+    @property
+    def canonical_names(self) -> list[str]:
+        return sorted(set(self.alias_to_canonical.values()))
+
+
+def _alternation(aliases: list[str]) -> str:
+    """Word-bounded alternation, longest alias first so 'CIFAR-100' wins over 'CIFAR-10'.
+
+    A word boundary needs a word character at both ends of an alias; the vocabulary
+    test holds every alias to that.
+    """
+    escaped = [pl.escape_regex(a) for a in sorted(set(aliases), key=lambda a: (-len(a), a))]
+    return r"\b(?:" + "|".join(escaped) + r")\b"
+
+
+@cache
+def load_vocabulary(name: str) -> Vocabulary:
+    """Read ``pipeline/vocab/<name>.csv`` (canonical, alias, case_sensitive)."""
+    text = resources.files("pipeline").joinpath("vocab", f"{name}.csv").read_text("utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    mapping = {r["alias"].strip().lower(): r["canonical"].strip() for r in rows}
+    sensitive = [r["alias"].strip() for r in rows if r["case_sensitive"].strip() == "true"]
+    insensitive = [r["alias"].strip() for r in rows if r["case_sensitive"].strip() != "true"]
+    return Vocabulary(
+        name=name,
+        alias_to_canonical=mapping,
+        insensitive_pattern="(?i)" + _alternation(insensitive),
+        sensitive_pattern=_alternation(sensitive) if sensitive else None,
+    )
+
+
+def _match_vocabulary(text: pl.Expr, vocab: Vocabulary) -> pl.Expr:
+    """Sorted canonical names whose aliases occur in ``text``."""
+    patterns = [vocab.insensitive_pattern]
+    if vocab.sensitive_pattern:
+        patterns.append(vocab.sensitive_pattern)
+    found = pl.concat_list([text.str.extract_all(p) for p in patterns])
+    return found.list.eval(
+        pl.element()
+        .str.to_lowercase()
+        .replace_strict(vocab.alias_to_canonical, default=None)
+        .drop_nulls()
+        .unique()
+        .sort()
+    )
+
+
+def _clean_url(e: pl.Expr) -> pl.Expr:
+    return e.str.replace(_TRAILING, "").str.replace(_TRAILING, "")
+
+
+def _canonical_repo(e: pl.Expr) -> pl.Expr:
+    """https://host/owner/repo for code-host and Hugging Face repo URLs, else null."""
+    code_host = pl.when(e.str.contains(_REPO)).then(e.str.replace(_REPO, "https://${1}/${2}/${3}"))
+    hf = pl.when(e.str.contains(_HF_REPO) & ~e.str.contains(_HF_EXCLUDED)).then(
+        e.str.replace(_HF_REPO, "https://huggingface.co/${1}${2}/${3}")
+    )
+    return pl.coalesce(code_host, hf)
+
+
+def clean_text_latex(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Resolve LaTeX in ``columns``, only on the rows that contain markup at all.
+
+    Most abstracts have none, so filtering first keeps the 40-odd regex passes of
+    :func:`clean_latex` off the hot path.
+    """
+    marked = pl.any_horizontal([pl.col(c).str.contains(r"[\\{}$]") for c in columns])
+    df = df.with_row_index("_row")
+    dirty = df.filter(marked.fill_null(False))
+    if dirty.is_empty():
+        return df.drop("_row")
+    fixed = dirty.with_columns(
+        [clean_latex(pl.col(c)).str.replace_all(r"\s+", " ").str.strip_chars() for c in columns]
+    )
+    return pl.concat([df.filter(~marked.fill_null(False)), fixed]).sort("_row").drop("_row")
+
+
+def extract_fields(df: pl.DataFrame) -> pl.DataFrame:
+    """Add the extracted columns, computed from ``title``/``abstract`` (normalised text).
+
+    URLs and arXiv references are read before LaTeX is resolved (markup can hide
+    or glue URLs, and the URL pattern already stops at braces); method names,
+    datasets and tasks are read from the clean text.
+    """
+    text = pl.concat_str([pl.col("title"), pl.col("abstract")], separator="\n", ignore_nulls=True)
+    urls = text.str.extract_all(_URL).list.eval(_clean_url(pl.element()))
+    df = df.with_columns(_urls=urls.list.unique(maintain_order=True))
+    df = df.with_columns(
+        code_urls=pl.col("_urls")
+        .list.eval(_canonical_repo(pl.element()).drop_nulls())
+        .list.unique(maintain_order=True),
+        urls=pl.col("_urls").list.eval(
+            pl.element().filter(_canonical_repo(pl.element()).is_null())
+        ),
+        arxiv_ids=text.str.extract_all(_ARXIV_REF)
+        .list.eval(pl.element().str.replace(_ARXIV_REF_ID, "${1}"))
+        .list.unique(maintain_order=True),
+        superseded_by=pl.col("abstract").str.extract(_SUPERSEDED, 1),
+        is_reproduction=pl.col("title").str.contains(_REPRODUCTION).fill_null(False),
+    ).drop("_urls")
+    df = clean_text_latex(df, ["title", "abstract"])
+    clean = pl.concat_str([pl.col("title"), pl.col("abstract")], separator="\n", ignore_nulls=True)
+    title_name = pl.col("title").str.extract(_TITLE_NAME, 1)
+    return df.with_columns(
+        code_url=pl.col("code_urls").list.first(),
+        code_promised=(pl.col("code_urls").list.len() > 0)
+        | pl.col("abstract").str.contains(_CODE_PROMISE).fill_null(False),
+        acronym=pl.coalesce(
+            pl.when(~title_name.str.to_lowercase().is_in(list(_GENERIC_TITLE_WORDS))).then(
+                title_name
+            ),
+            pl.col("abstract").str.extract(_ABSTRACT_NAME, 1),
+            pl.col("abstract").str.extract(_CALLED_NAME, 1),
+        ),
+        datasets=_match_vocabulary(clean, load_vocabulary("datasets")),
+        tasks=_match_vocabulary(clean, load_vocabulary("tasks")),
+        n_words=pl.col("abstract").str.count_matches(r"\S+").fill_null(0).cast(pl.Int64),
+    )

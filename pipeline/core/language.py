@@ -1,0 +1,103 @@
+"""Language detection: the pipeline's one unavoidable per-row Python loop, made cheap.
+
+langdetect costs milliseconds per text, so three things keep it off the critical
+path: results are cached by content hash (a text is detected once in its life,
+the cache persists between runs), only a prefix of the abstract is examined
+(its cost grows with length while its answer settles within a few hundred
+characters), and uncached texts are spread over worker processes.
+
+langdetect samples n-grams at random; ``DetectorFactory.seed`` makes each text's
+answer reproducible whatever the order or the worker it lands on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+import polars as pl
+
+# Measured on the sample (python, 242 abstracts): full text with langdetect's default 7
+# trials costs 2.9 ms a text; a 400-character prefix with 3 trials 1.1 ms, same answers.
+DETECT_PREFIX_CHARS = 400
+N_TRIALS = 3
+LANGDETECT_SEED = 0
+# Below this many texts a worker pool costs more to start than it saves.
+MIN_TEXTS_FOR_POOL = 2000
+CHUNK_SIZE = 1000
+CACHE_SCHEMA = pl.Schema(
+    {"content_hash": pl.String, "language": pl.String, "language_prob": pl.Float64}
+)
+
+
+def _detect_chunk(texts: Sequence[str | None]) -> list[tuple[str | None, float | None]]:
+    """Best language and its probability per text; (None, None) when undecidable."""
+    from langdetect import detector_factory
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector_factory.init_factory()  # loads the profiles once per process
+    factory = detector_factory._factory
+    factory.seed = LANGDETECT_SEED
+    out: list[tuple[str | None, float | None]] = []
+    for text in texts:
+        if not text or not text.strip():
+            out.append((None, None))
+            continue
+        detector = factory.create()
+        detector.n_trial = N_TRIALS
+        detector.append(text[:DETECT_PREFIX_CHARS])
+        try:
+            best = detector.get_probabilities()[0]
+        except (LangDetectException, IndexError):  # no letters to go on ("123 456")
+            out.append((None, None))
+            continue
+        out.append((best.lang, round(best.prob, 4)))
+    return out
+
+
+def detect_languages(
+    texts: Sequence[str | None], workers: int | None = None
+) -> list[tuple[str | None, float | None]]:
+    """Detect every text, in worker processes when there are enough texts to pay off."""
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(texts) < MIN_TEXTS_FOR_POOL:
+        return _detect_chunk(texts)
+    chunks = [texts[i : i + CHUNK_SIZE] for i in range(0, len(texts), CHUNK_SIZE)]
+    # spawn, not fork: forking a process that runs polars' thread pool can deadlock.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return [result for chunk in pool.map(_detect_chunk, chunks) for result in chunk]
+
+
+def detect_with_cache(
+    records: pl.DataFrame, cache: pl.DataFrame, workers: int | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """Add ``language`` and ``language_prob`` to ``records``, reusing ``cache``.
+
+    Returns the records, the cache grown by the newly detected texts, and counts
+    (detected, cache hits) for the run's metadata.
+    """
+    todo = (
+        records.select("content_hash", "abstract")
+        .unique("content_hash", keep="first", maintain_order=True)
+        .join(cache.select("content_hash"), on="content_hash", how="anti")
+    )
+    results = detect_languages(todo["abstract"].to_list(), workers)
+    fresh = pl.DataFrame(
+        {
+            "content_hash": todo["content_hash"],
+            "language": [r[0] for r in results],
+            "language_prob": [r[1] for r in results],
+        },
+        schema=CACHE_SCHEMA,
+    )
+    grown = pl.concat([cache.select(CACHE_SCHEMA.names()), fresh])
+    out = records.join(grown, on="content_hash", how="left", maintain_order="left")
+    unique = records["content_hash"].n_unique()
+    stats = {"detected": fresh.height, "cache_hits": unique - fresh.height, "texts": unique}
+    return out, grown, stats
+
+
+def empty_cache() -> pl.DataFrame:
+    return pl.DataFrame(schema=CACHE_SCHEMA)
