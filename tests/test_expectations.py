@@ -37,6 +37,10 @@ EXPECTED_CHECKS = [
     "papers.abstract_length",
     "papers.abstract_no_page_chrome",
     "papers.n_records_positive",
+    "papers.title_no_latex",
+    "papers.abstract_no_latex",
+    "papers.code_url_canonical",
+    "papers.language_allowed",
     "records.columns_match_schema",
     "records.key_unique",
     "records.status_not_null",
@@ -200,7 +204,43 @@ def reports_the_reject_rate(details: Details, d: Deduplicated) -> None:
     assert details["examples"][0]["status"] == "rejected"
 
 
+def latex_left_in_abstract(d: Deduplicated) -> Tables:
+    text = d.papers["abstract"][6] + " We use \\textbf{bold} words."
+    return with_value(d.papers, 6, "abstract", text), d.records
+
+
+def names_the_latex_abstract(details: Details, d: Deduplicated) -> None:
+    assert [e["paper_id"] for e in details["examples"]] == [d.papers["paper_id"][6]]
+
+
+def decorated_code_url(d: Deduplicated) -> Tables:
+    return with_value(d.papers, 8, "code_url", "https://github.com/a/b.git)."), d.records
+
+
+def names_the_code_url(details: Details, d: Deduplicated) -> None:
+    assert [e["code_url"] for e in details["examples"]] == ["https://github.com/a/b.git)."]
+
+
+def mostly_german(d: Deduplicated) -> Tables:
+    german = d.papers.with_columns(
+        language=pl.when(pl.int_range(pl.len()) % 10 == 0)
+        .then(pl.lit("de"))
+        .otherwise(pl.col("language"))
+    )
+    return german, d.records
+
+
+def reports_the_language_share(details: Details, d: Deduplicated) -> None:
+    assert details["observed_rate"] == pytest.approx(
+        (pl.int_range(d.papers.height, eager=True) % 10 == 0).mean(), abs=1e-6
+    )
+    assert details["max_rate"] == pytest.approx(0.05)
+
+
 DAMAGE = [
+    (latex_left_in_abstract, "papers.abstract_no_latex", names_the_latex_abstract),
+    (decorated_code_url, "papers.code_url_canonical", names_the_code_url),
+    (mostly_german, "papers.language_allowed", reports_the_language_share),
     (duplicated_paper_id, "papers.paper_id_unique", names_both_rows_of_the_id),
     (chrome_in_title, "papers.title_no_page_chrome", names_the_title),
     (short_abstract, "papers.abstract_length", names_the_abstract),
@@ -322,3 +362,13 @@ def test_data_docs_are_written_without_touching_the_network(
         table = name.split(".")[0]
         assert name in pages[table].read_text(encoding="utf-8"), name
     assert "SubscribeFoo" in papers_html  # the offending value is shown to the reader
+
+
+def test_row_count_may_not_fall_by_more_than_the_setting(sample: Deduplicated) -> None:
+    half = sample.papers.height * 2
+    settings = ExpectationSettings(previous_papers=half, max_row_drop=0.4)
+    outcome = failed(validate_tables(sample.papers, sample.records, settings))
+    assert list(outcome) == ["papers.row_count_not_dropping"]
+    assert outcome["papers.row_count_not_dropping"].details["observed"] == sample.papers.height
+    fine = ExpectationSettings(previous_papers=half, max_row_drop=0.5)
+    assert failed(validate_tables(sample.papers, sample.records, fine)) == {}

@@ -211,13 +211,10 @@ def test_a_paper_seen_in_a_text_dump_and_in_json_is_one_paper(tmp_path: Path) ->
 
 
 def test_the_same_arxiv_id_with_a_revised_abstract_is_one_paper(tmp_path: Path) -> None:
-    v1 = {
-        "title": "A Paper",
-        "abstract": "First version of the abstract.",
-        "arxiv_id": "2401.00001v1",
-    }
-    v2 = {**v1, "abstract": "Revised abstract, second version.", "arxiv_id": "2401.00001v2"}
-    other = {"title": "A Paper", "abstract": "A different work sharing the title.", "doi": "10.1/x"}
+    pad = " We evaluate the method on several standard benchmarks."
+    v1 = {"title": "A Paper", "abstract": "First version." + pad, "arxiv_id": "2401.00001v1"}
+    v2 = {**v1, "abstract": "Revised, second version." + pad, "arxiv_id": "2401.00001v2"}
+    other = {"title": "A Paper", "abstract": "A different work." + pad, "doi": "10.1/x"}
     (tmp_path / "day1.jsonl").write_text(json.dumps(v1) + "\n" + json.dumps(other) + "\n")
     (tmp_path / "day2.jsonl").write_text(json.dumps(v2) + "\n")
     result = cluster_duplicates(normalize_records(ingest(tmp_path).records))

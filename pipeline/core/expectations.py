@@ -21,6 +21,7 @@ batch fingerprint fall back to pickling the whole frame.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import warnings
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from typing import Any
 import polars as pl
 
 from pipeline.core import schema
+from pipeline.core.latex import CONTROL_WORD
 from pipeline.core.quality import MAX_EXAMPLES, CheckOutcome
 
 # Page chrome a text-dump scrape leaves behind (see text_dump.CHROME_PREFIX): the
@@ -43,6 +45,12 @@ from pipeline.core.quality import MAX_EXAMPLES, CheckOutcome
 # The pattern stays inside the common subset of both dialects (no look-around), so
 # it means the same whichever engine evaluates it.
 PAGE_CHROME_REGEX = r"Get trending papers|^Subscribe(?:[^a-z]|$)"
+# owner/repo of letters, digits, '_', '.', '-', not ending in punctuation.
+_NAME = r"[A-Za-z0-9_.-]*[A-Za-z0-9_-]"
+CANONICAL_CODE_URL = (
+    rf"^https://(?:(?:github\.com|gitlab\.com|gitee\.com|bitbucket\.org)/{_NAME}/{_NAME}"
+    rf"|huggingface\.co/(?:spaces/|datasets/)?{_NAME}/{_NAME})$"
+)
 
 # Offending values are cut to this length in details: a 10,000-character abstract
 # would bloat the manifest without helping anyone find the row.
@@ -79,6 +87,10 @@ class ExpectationSettings:
     abstract_max_chars: int = 10_000
     max_reject_rate: float = 0.5  # share of records with status 'rejected'
     max_duplicate_rate: float = 0.9  # share of records with status 'duplicate'
+    languages: tuple[str, ...] = ("en",)  # empty: any language
+    min_language_share: float = 0.95  # share of papers whose language is allowed
+    max_row_drop: float = 0.5  # largest allowed fall in papers against the previous version
+    previous_papers: int | None = None  # the previous version's row count, when there is one
 
     def __post_init__(self) -> None:
         """Refuse bounds no table could meet, so a typo fails here and not as a failed run."""
@@ -88,7 +100,12 @@ class ExpectationSettings:
         ):
             if not 0 <= low <= high:
                 raise ValueError(f"length bounds must satisfy 0 <= min <= max, got {low}, {high}")
-        for rate in (self.max_reject_rate, self.max_duplicate_rate):
+        for rate in (
+            self.max_reject_rate,
+            self.max_duplicate_rate,
+            self.min_language_share,
+            self.max_row_drop,
+        ):
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"rates must lie in [0, 1], got {rate}")
 
@@ -188,6 +205,58 @@ def papers_specs(settings: ExpectationSettings) -> list[_Spec]:
             "ExpectColumnValuesToBeBetween",
             {"column": "n_records", "min_value": 1},
         ),
+        *[
+            _Spec(
+                f"papers.{column}_no_latex",
+                f"no {column} in papers has a LaTeX control word left (such as \\textbf)",
+                "ExpectColumnValuesToNotMatchRegex",
+                {"column": column, "regex": CONTROL_WORD},
+            )
+            for column in ("title", "abstract")
+        ],
+        _Spec(
+            "papers.code_url_canonical",
+            "every code_url is a canonical repository URL (https://github.com/owner/repo, ...)",
+            "ExpectColumnValuesToMatchRegex",
+            {"column": "code_url", "regex": CANONICAL_CODE_URL},
+        ),
+        *_language_specs(settings),
+        *_row_count_specs(settings),
+    ]
+
+
+def _language_specs(settings: ExpectationSettings) -> list[_Spec]:
+    if not settings.languages:
+        return []
+    allowed = ", ".join(settings.languages)
+    return [
+        _Spec(
+            "papers.language_allowed",
+            f"at least {settings.min_language_share:.0%} of the papers are in {allowed}",
+            "ExpectColumnValuesToBeInSet",
+            {
+                "column": "language",
+                "value_set": list(settings.languages),
+                "mostly": round(settings.min_language_share, 12),
+            },
+            max_rate=round(1.0 - settings.min_language_share, 12),
+        )
+    ]
+
+
+def _row_count_specs(settings: ExpectationSettings) -> list[_Spec]:
+    """Papers may not fall by more than ``max_row_drop`` against the previous version."""
+    if not settings.previous_papers:
+        return []
+    floor = max(1, math.ceil(settings.previous_papers * (1.0 - settings.max_row_drop)))
+    return [
+        _Spec(
+            "papers.row_count_not_dropping",
+            f"papers has at least {floor} rows: no more than {settings.max_row_drop:.0%} fewer "
+            f"than the previous version's {settings.previous_papers}",
+            "ExpectTableRowCountToBeBetween",
+            {"min_value": floor},
+        )
     ]
 
 

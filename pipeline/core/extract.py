@@ -16,6 +16,7 @@ from importlib import resources
 
 import polars as pl
 
+from pipeline.core.acronym import acronym
 from pipeline.core.latex import clean_latex
 
 # A URL starts at its scheme even when a word is glued in front ("frameworkhttps://")
@@ -40,27 +41,30 @@ _ARXIV_REF = (
     r"(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
 )
 _ARXIV_REF_ID = r"(?i)^(?:arxiv:\s*|.*arxiv\.org/(?:abs|pdf)/)([^v\s]+?)(?:v\d+)?(?:\.pdf)?$"
-_CODE_PROMISE = (
-    r"(?i)\b(?:code|codes|source code|implementation|models?|weights|checkpoints|data|datasets?"
-    r"|benchmark|toolkit|library|software|demo)\b[^.]{0,100}?\b(?:is|are|will be|has been|"
-    r"have been|shall be|to be|were|was)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?"
-    r"(?:available|released|open[- ]?sourced?|public|accessible)"
-    r"|(?i)\b(?:we|will|to)\s+(?:publicly\s+)?(?:release|open[- ]?source)\b"
-    r"|(?i)\b(?:code|project page|github)\s*:"
-    r"|(?i)\bavailable\s+(?:at|on|from|via)\b"
+_RELEASABLE = (
+    r"(?:code|codes|source code|implementation|models?|weights|checkpoints|data|datasets?"
+    r"|benchmark|toolkit|library|software|demo|framework)"
 )
-# "Name: rest of title" with Name one token; generic words are not method names.
-_TITLE_NAME = r"^([^\s:]{2,40}):\s"
-_GENERIC_TITLE_WORDS = {
-    "review", "survey", "tutorial", "position", "editorial", "overview", "introduction",
-    "correction", "erratum", "note", "perspective", "commentary", "abstract", "preprint",
-}  # fmt: skip
-_INTRODUCES = r"(?:we\s+(?:propose|present|introduce|develop|design|call|dub|name|term|coin)"
-_ABSTRACT_NAME = (
-    rf"(?i:{_INTRODUCES}|called|named|dubbed|termed|coined))\b[^.]{{0,200}}?"
-    r"\(((?-i:[A-Za-z0-9][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*))\)"
+_CODE_PROMISE = "|".join(
+    [
+        # "code is available", "models will be made publicly available", "has been released"
+        rf"(?i)\b{_RELEASABLE}\b[^.]{{0,100}}?\b(?:is|are|will be|has been|have been|shall be"
+        r"|were|was)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?"
+        r"(?:available|released|open[- ]?sourced?|public|accessible|published|shared)",
+        r"(?i)\b(?:we|will|to)\s+(?:publicly\s+)?(?:release|open[- ]?source)\b",
+        r"(?i)\bopen[- ]?sourc(?:e|ed|ing)\s+(?:our|the|its|all|both)\b",
+        rf"(?i)\b(?:releas(?:e|ing)|provide|share|shared|sharing)\s+(?:\w+\s+){{0,4}}?"
+        rf"{_RELEASABLE}\b",
+        # "we have made our models publicly available", not "data to be made available"
+        r"(?i)\b(?:have|has|we|are|is|will\s+be)\s+made\s+(?:[\w-]+\s+){0,6}?"
+        r"(?:publicly\s+|freely\s+|openly\s+)?available",
+        r"(?i)\bshared\s+(?:it|them)\s+with\s+the\s+(?:community|public)",
+        rf"(?i)\b{_RELEASABLE}\b[^.]{{0,40}}\bcoming soon",
+        r"(?i)\b(?:code|project page|github)\s*:",
+        rf"(?i)\b{_RELEASABLE}\b[^.]{{0,60}}?(?:https?://|www\.)",
+        r"(?i)\bavailable\s+(?:at|on|from|via)\b",
+    ]
 )
-_CALLED_NAME = r"(?i:\b(?:called|named|dubbed|termed|coined))\s+((?-i:[A-Z][a-z]*[A-Z0-9][\w-]*))"
 _REPRODUCTION = r"^\s*\[(?i:re)\]"
 _SUPERSEDED = (
     r"(?i)(?:older|earlier|previous|outdated|old)\s+version\b(?s:.{0,200}?)"
@@ -74,22 +78,33 @@ class Vocabulary:
 
     name: str
     alias_to_canonical: dict[str, str]  # lowercased alias -> canonical
-    insensitive_pattern: str
-    sensitive_pattern: str | None
+    pattern: str  # one alternation of every alias
 
     @property
     def canonical_names(self) -> list[str]:
         return sorted(set(self.alias_to_canonical.values()))
 
 
-def _alternation(aliases: list[str]) -> str:
-    """Word-bounded alternation, longest alias first so 'CIFAR-100' wins over 'CIFAR-10'.
+def _alias_pattern(alias: str, case_sensitive: bool) -> str:
+    """One alias, bounded by ``\\b`` on each end that is a word character.
 
-    A word boundary needs a word character at both ends of an alias; the vocabulary
-    test holds every alias to that.
+    polars' regex engine has no look-around, and a plain word boundary after a
+    non-word end ("FaceForensics++") would demand a word character next.
     """
-    escaped = [pl.escape_regex(a) for a in sorted(set(aliases), key=lambda a: (-len(a), a))]
-    return r"\b(?:" + "|".join(escaped) + r")\b"
+    body = pl.escape_regex(alias)
+    if case_sensitive:
+        body = f"(?-i:{body})"
+    start = r"\b" if alias[0].isalnum() or alias[0] == "_" else ""
+    end = r"\b" if alias[-1].isalnum() or alias[-1] == "_" else ""
+    return f"{start}{body}{end}"
+
+
+def _alternation(aliases: list[tuple[str, bool]]) -> str:
+    """One case-insensitive alternation of every alias, longest first, so the longest
+    alias at a position wins ("COCO-Stuff" over "COCO", "visual question answering"
+    over "question answering") and matches never overlap."""
+    ordered = sorted(set(aliases), key=lambda a: (-len(a[0]), a[0]))
+    return "(?i)(?:" + "|".join(_alias_pattern(a, cs) for a, cs in ordered) + ")"
 
 
 @cache
@@ -97,24 +112,18 @@ def load_vocabulary(name: str) -> Vocabulary:
     """Read ``pipeline/vocab/<name>.csv`` (canonical, alias, case_sensitive)."""
     text = resources.files("pipeline").joinpath("vocab", f"{name}.csv").read_text("utf-8")
     rows = list(csv.DictReader(text.splitlines()))
-    mapping = {r["alias"].strip().lower(): r["canonical"].strip() for r in rows}
-    sensitive = [r["alias"].strip() for r in rows if r["case_sensitive"].strip() == "true"]
-    insensitive = [r["alias"].strip() for r in rows if r["case_sensitive"].strip() != "true"]
     return Vocabulary(
         name=name,
-        alias_to_canonical=mapping,
-        insensitive_pattern="(?i)" + _alternation(insensitive),
-        sensitive_pattern=_alternation(sensitive) if sensitive else None,
+        alias_to_canonical={r["alias"].strip().lower(): r["canonical"].strip() for r in rows},
+        pattern=_alternation(
+            [(r["alias"].strip(), r["case_sensitive"].strip() == "true") for r in rows]
+        ),
     )
 
 
 def _match_vocabulary(text: pl.Expr, vocab: Vocabulary) -> pl.Expr:
     """Sorted canonical names whose aliases occur in ``text``."""
-    patterns = [vocab.insensitive_pattern]
-    if vocab.sensitive_pattern:
-        patterns.append(vocab.sensitive_pattern)
-    found = pl.concat_list([text.str.extract_all(p) for p in patterns])
-    return found.list.eval(
+    return text.str.extract_all(vocab.pattern).list.eval(
         pl.element()
         .str.to_lowercase()
         .replace_strict(vocab.alias_to_canonical, default=None)
@@ -179,18 +188,11 @@ def extract_fields(df: pl.DataFrame) -> pl.DataFrame:
     ).drop("_urls")
     df = clean_text_latex(df, ["title", "abstract"])
     clean = pl.concat_str([pl.col("title"), pl.col("abstract")], separator="\n", ignore_nulls=True)
-    title_name = pl.col("title").str.extract(_TITLE_NAME, 1)
     return df.with_columns(
         code_url=pl.col("code_urls").list.first(),
         code_promised=(pl.col("code_urls").list.len() > 0)
         | pl.col("abstract").str.contains(_CODE_PROMISE).fill_null(False),
-        acronym=pl.coalesce(
-            pl.when(~title_name.str.to_lowercase().is_in(list(_GENERIC_TITLE_WORDS))).then(
-                title_name
-            ),
-            pl.col("abstract").str.extract(_ABSTRACT_NAME, 1),
-            pl.col("abstract").str.extract(_CALLED_NAME, 1),
-        ),
+        acronym=acronym(df),
         datasets=_match_vocabulary(clean, load_vocabulary("datasets")),
         tasks=_match_vocabulary(clean, load_vocabulary("tasks")),
         n_words=pl.col("abstract").str.count_matches(r"\S+").fill_null(0).cast(pl.Int64),

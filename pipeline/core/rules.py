@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipeline.core.expectations import PAGE_CHROME_REGEX, ExpectationSettings
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -23,6 +25,10 @@ class Rule:
 
 
 _READABLE = pl.col("parse_error").is_null()
+# Several sentences and many words: prose, not a title. Series titles ("Clouds. IX. The
+# Serpens ...") have sentence breaks too, but few words.
+TITLE_MAX_WORDS = 30
+_SENTENCE_BREAK = r"[.!?][\"')\]]?\s+[A-Z]"
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -69,10 +75,64 @@ def language_rule(languages: Sequence[str]) -> Rule:
     )
 
 
-def record_rules(languages: Sequence[str] | None = ("en",)) -> tuple[Rule, ...]:
-    """The rules of a run: the fixed ones, plus the language rule unless ``languages`` is
-    empty or None (any language accepted)."""
-    return RULES + ((language_rule(languages),) if languages else ())
+def bounds_rules(bounds: ExpectationSettings) -> tuple[Rule, ...]:
+    """Record rules mirroring the dataset expectations, so one bad record is rejected
+    with its reason instead of failing the whole version's checks."""
+    title_len = pl.col("title").str.len_chars()
+    abstract_len = pl.col("abstract").str.len_chars()
+    return (
+        Rule(
+            "undecodable_bytes",
+            pl.when(pl.col("flags").list.contains("undecodable_bytes")).then(
+                pl.lit("undecodable bytes in title or abstract")
+            ),
+        ),
+        Rule(
+            "title_too_short",
+            pl.when(title_len < bounds.title_min_chars).then(
+                pl.format("title too short ({} characters)", title_len)
+            ),
+        ),
+        Rule(
+            "title_looks_like_abstract",
+            pl.when(
+                (title_len > bounds.title_max_chars)
+                | (
+                    (pl.col("title").str.count_matches(_SENTENCE_BREAK) >= 2)
+                    & (pl.col("title").str.count_matches(r"\S+") > TITLE_MAX_WORDS)
+                )
+            ).then(pl.lit("title looks like an abstract")),
+        ),
+        Rule(
+            "abstract_too_short",
+            pl.when(abstract_len < bounds.abstract_min_chars).then(
+                pl.format("abstract too short ({} characters)", abstract_len)
+            ),
+        ),
+        Rule(
+            "abstract_too_long",
+            pl.when(abstract_len > bounds.abstract_max_chars).then(
+                pl.format("abstract too long ({} characters)", abstract_len)
+            ),
+        ),
+        Rule(
+            "page_chrome",
+            pl.when(
+                pl.col("title").str.contains(PAGE_CHROME_REGEX)
+                | pl.col("abstract").str.contains(PAGE_CHROME_REGEX)
+            ).then(pl.lit("page chrome in title or abstract")),
+        ),
+    )
+
+
+def record_rules(
+    languages: Sequence[str] | None = ("en",),
+    bounds: ExpectationSettings | None = None,
+) -> tuple[Rule, ...]:
+    """The rules of a run: the fixed ones, the bounds of ``bounds`` (default bounds when
+    None), and the language rule unless ``languages`` is empty or None (any language)."""
+    language = (language_rule(languages),) if languages else ()
+    return RULES + bounds_rules(bounds or ExpectationSettings()) + language
 
 
 def apply_record_rules(df: pl.DataFrame, rules: tuple[Rule, ...] = RULES) -> pl.DataFrame:

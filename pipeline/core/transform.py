@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.core import schema
+from pipeline.core.expectations import ExpectationSettings
 from pipeline.core.extract import extract_fields
 from pipeline.core.language import detect_with_cache, empty_cache
 from pipeline.core.normalize import normalize_text
@@ -35,12 +36,13 @@ def transform_records(
     language_cache: pl.DataFrame | None = None,
     languages: Sequence[str] = DEFAULT_LANGUAGES,
     workers: int | None = None,
+    bounds: ExpectationSettings | None = None,
 ) -> Transformed:
     """Every raw record with clean text, extracted fields, language and its verdict."""
     df = extract_fields(normalize_text(raw))
     cache = empty_cache() if language_cache is None else language_cache
     df, cache, stats = detect_with_cache(df, cache, workers)
-    df = apply_record_rules(df, record_rules(languages))
+    df = apply_record_rules(df, record_rules(languages, bounds))
     return Transformed(
         records=schema.conform(df, schema.NORMALIZED_RECORDS, "normalized_records"),
         language_cache=cache,

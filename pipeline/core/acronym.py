@@ -1,0 +1,125 @@
+"""The method's short name, when a paper defines one.
+
+Tried in order, the first hit wins:
+
+1. the title's leading name: "DeepZero: ...", "STEREOFOG -- ...", "Qwen2.5-1M Technical Report";
+2. "we call our method R-CNN";
+3. a name followed by its expansion, whose capitals spell the name:
+   "TAILOR (Thompson ActIve Learning algORithm selection)", "Lion (EvoLved Sign Momentum)";
+4. a parenthesised acronym in a sentence that introduces the paper's own method:
+   "we propose a fully convolutional one-stage object detector (FCOS)";
+5. a coined name without parentheses: "we propose DeepTime, a ...", "which we call EfficientLab".
+
+General terms ("(CNN)", "(mAP)") are never names. Rules 1, 2, 4 and 5 are polars regex
+extractions; rule 3 needs a subsequence test, run in Python on the rows whose text
+has a candidate only.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+_GENERIC_TITLE_WORDS = [
+    "review", "survey", "tutorial", "position", "editorial", "overview", "introduction",
+    "correction", "erratum", "note", "perspective", "commentary", "abstract", "preprint",
+]  # fmt: skip
+# Acronyms of general terms that abstracts define in passing.
+GENERAL_TERMS = [
+    "AI", "ML", "DL", "RL", "NLP", "CV", "NN", "NNs", "CNN", "CNNs", "DNN", "DNNs", "RNN",
+    "RNNs", "GNN", "GNNs", "LLM", "LLMs", "MLLM", "MLLMs", "VLM", "VLMs", "GAN", "GANs",
+    "MLP", "MLPs", "SOTA", "OOD", "ID", "mAP", "AP", "IoU", "mIoU", "FLOPs", "GPU", "GPUs",
+    "SGD", "ZO", "FO", "KD", "NAS", "SSL", "ViT", "ViTs", "FPS", "API", "APIs", "PEFT",
+    "NTK",
+]  # fmt: skip
+_TOKEN = r"[^\W_][\w.+-]*[\w+]"
+_TITLE_NAME = rf"^({_TOKEN})(?:\s*:|\s+--?\s|\s+Technical Report$)"
+_CALL_OUR = (
+    r"(?i:\bwe\s+call\s+(?:our|the|this)\s+(?:method|approach|model|framework|system|network"
+    rf"|algorithm|architecture|detector))\s+({_TOKEN})"
+)
+_NAME_EXPANSION = r"\b([A-Z][\w-]*)\s+\(([A-Z][^()]{5,100})\)"
+# A sentence where the authors introduce their own method: "we (then) propose",
+# "we embrace this and introduce", "our proposed", "the proposed".
+_INTRODUCING = (
+    r"(?i:\bwe\b[^.]{0,60}?\b(?:propose|present|introduce|develop|design|call|dub|name|term"
+    r"|coin)\w*|\b(?:our|the)\s+proposed)"
+)
+_INTRODUCED_ACRONYM = (
+    rf"{_INTRODUCING}\b[^.]{{0,200}}?\(((?-i:[A-Za-z0-9][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*))\)"
+)
+_FOR_SHORT = r"\(or\s+[\"“']?([^\s\"”']+)[\"”']?\s+for\s+short\)"
+# A coined name: a token (hyphenated parts allowed) with a capital after its first
+# letter or a digit: DeepTime, YOLO, Mamba-YOLO, md4all.
+_COINED = r"[^\W_][\w+]*(?:-[\w+]+)*"
+_COINED_SHAPE = r"^.+[A-Z0-9]"
+# "CAM-based", "U-Net-like": descriptions, not names.
+_DESCRIPTIVE_SUFFIX = r"-(?:based|like|style|aware|free|wise|driven|guided|level|specific)$"
+_COINED_NAME = (
+    r"(?i:\b(?:we\s+(?:propose|present|introduce|call)|which\s+we\s+call|to\s+propose"
+    r"|proposing|called|named|dubbed|termed|(?:the|our)\s+proposed(?:\s+\w+,)?))"
+    r"\s+(?:(?i:a|an|the)\s+)?[`'\"“]?"
+    rf"((?-i:{_COINED}))(?:[\s,.;:'\"”]|$)"
+)
+
+
+def _spells(name: str, expansion: str) -> bool:
+    """The name's capitals appear, in order, among the expansion's capitals."""
+    capitals = [c for c in name if c.isupper()]
+    if not capitals or len(expansion.split()) < 2:
+        return False
+    pool = iter(c for c in expansion if c.isupper())
+    return all(c in pool for c in capitals)
+
+
+def _named_by_expansion(abstract: pl.Series) -> pl.Series:
+    """Rule 3 on each abstract: the first "Name (Expansion)" whose capitals fit."""
+    pairs = abstract.str.extract_all(_NAME_EXPANSION)
+    out = []
+    for candidates in pairs.to_list():
+        found = None
+        for text in candidates or ():
+            name, _, rest = text.partition(" (")
+            if _spells(name, rest.rstrip(")")):
+                found = name
+                break
+        out.append(found)
+    return pl.Series(out, dtype=pl.String)
+
+
+def acronym(df: pl.DataFrame) -> pl.Series:
+    """The method name of each row of ``df`` (columns title, abstract), or null."""
+    title_name = pl.col("title").str.extract(_TITLE_NAME, 1)
+    not_general = ~pl.element().is_in(GENERAL_TERMS)
+
+    def usable(expr: pl.Expr) -> pl.Expr:
+        return pl.when(~expr.is_in(GENERAL_TERMS)).then(expr)
+
+    coined = (
+        pl.col("abstract")
+        .str.extract_all(_COINED_NAME)
+        .list.eval(pl.element().str.extract(_COINED_NAME, 1))
+        .list.eval(
+            pl.element().filter(
+                pl.element().str.contains(_COINED_SHAPE)
+                & ~pl.element().str.contains(_DESCRIPTIVE_SUFFIX)
+            )
+        )
+        .list.first()
+    )
+    firsts = df.select(
+        title=pl.when(~title_name.str.to_lowercase().is_in(_GENERIC_TITLE_WORDS)).then(title_name),
+        call_our=pl.col("abstract").str.extract(_CALL_OUR, 1),
+        introduced=pl.col("abstract")
+        .str.extract_all(_INTRODUCED_ACRONYM)
+        .list.eval(pl.element().str.extract(r"\(([^()]+)\)$", 1))
+        .list.eval(pl.element().filter(not_general))
+        .list.first(),
+        for_short=pl.col("abstract").str.extract(_FOR_SHORT, 1),
+        coined=usable(coined),
+        expansion=usable(pl.lit(_named_by_expansion(df["abstract"].fill_null("")))),
+    )
+    return firsts.select(
+        pl.coalesce("title", "call_our", "expansion", "introduced", "for_short", "coined").alias(
+            "acronym"
+        )
+    ).to_series()
