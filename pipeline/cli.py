@@ -72,9 +72,16 @@ def _run(data_dir: Path) -> int:
 
 def _failure_reason(result) -> str:
     """One line naming what failed: the failed checks, else the failing step's error."""
-    failed_checks = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
-    if failed_checks:
-        return f"run {result.run_id[:8]} failed checks: {', '.join(failed_checks)}"
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    if failed:
+        names = ", ".join(e.check_name for e in failed)
+        kept = [
+            e.metadata["refused_candidate"].value
+            for e in failed
+            if "refused_candidate" in e.metadata
+        ]
+        where = f"; candidate kept at {kept[0]}" if kept else ""
+        return f"run {result.run_id[:8]} failed checks: {names}{where}"
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipeline.defs import dedup, ingest, publish, transform
+from pipeline.defs import dedup, ingest, publish, transform, validate
 from pipeline.defs.io import PolarsParquetIOManager
 from pipeline.settings import PipelineSettings, default_data_dir
 
@@ -36,7 +36,7 @@ ASSETS = [
     dedup.deduplicate,
     publish.published_version,
 ]
-CHECKS = dedup.CHECKS
+CHECKS = [*dedup.CHECKS, validate.great_expectations]
 
 
 def build_resources(data_dir: str | None = None) -> dict[str, object]:

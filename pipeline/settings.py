@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline.core.expectations import ExpectationSettings
 from pipeline.core.json_readers import DEFAULT_FIELD_MAP
 
 DATA_DIR_ENV = "PAPERS_PIPELINE_DATA_DIR"
@@ -36,6 +37,34 @@ class PipelineSettings(dg.ConfigurableResource):
     """Worker processes for language detection; 0 uses every core."""
     keep_versions: int = 0
     """Keep only the newest N versions after a publish (never LATEST); 0 keeps all."""
+    title_min_chars: int = 3
+    title_max_chars: int = 400
+    abstract_min_chars: int = 50
+    abstract_max_chars: int = 10_000
+    """Length bounds: a record outside them is rejected; a paper outside them fails the
+    checks."""
+    max_reject_rate: float = 0.5
+    """Largest share of records that may be rejected before a version is refused."""
+    max_duplicate_rate: float = 0.9
+    min_language_share: float = 0.95
+    """Smallest share of papers whose language is in ``languages``."""
+    max_row_drop: float = 0.5
+    """Largest fall in papers against the previous version before a publish is refused."""
+
+    def expectations(self, previous_papers: int | None = None) -> ExpectationSettings:
+        """The bounds shared by the record rules and the Great Expectations suites."""
+        return ExpectationSettings(
+            title_min_chars=self.title_min_chars,
+            title_max_chars=self.title_max_chars,
+            abstract_min_chars=self.abstract_min_chars,
+            abstract_max_chars=self.abstract_max_chars,
+            max_reject_rate=self.max_reject_rate,
+            max_duplicate_rate=self.max_duplicate_rate,
+            languages=tuple(self.languages),
+            min_language_share=self.min_language_share,
+            max_row_drop=self.max_row_drop,
+            previous_papers=previous_papers,
+        )
 
     @property
     def field_map(self) -> dict[str, tuple[str, ...]]:
@@ -67,6 +96,12 @@ class PipelineSettings(dg.ConfigurableResource):
     def language_cache(self) -> Path:
         """Language per content hash, kept between runs: ``<data_dir>/processed/_cache``."""
         return self.processed_dir / "_cache" / "language.parquet"
+
+    @property
+    def evidence_dir(self) -> Path:
+        """The latest validation's validation.json and Data Docs, until a publish copies
+        them into the version."""
+        return self.asset_dir / "validation"
 
     @property
     def asset_dir(self) -> Path:

@@ -37,6 +37,7 @@ def test_materialize_on_the_sample_publishes_every_record(data_dir: Path) -> Non
         "rejected_have_reasons": True,
         "paper_ids_unique": True,
         "papers_match_records": True,
+        "great_expectations": True,
     }
     version = VersionStore(data_dir / "processed" / "papers").latest()
     assert version == "v0001"
@@ -62,6 +63,12 @@ def test_materialize_on_the_sample_publishes_every_record(data_dir: Path) -> Non
     assert manifest["counts"]["records"] == 242
     assert all(c["passed"] for c in manifest["checks"])
     assert set(manifest["tables"]) == {"papers", "records", "files"}
+    # The evidence of the checks travels with the version.
+    names = {c["name"] for c in manifest["checks"]}
+    assert {"records_accounted_for", "papers.paper_id_unique", "records.reject_rate"} <= names
+    validation = json.loads((vdir / "validation.json").read_text())
+    assert validation["passed"] is True
+    assert (vdir / "data_docs" / "index.html").is_file()
 
 
 def test_a_messy_corpus_accounts_for_every_record(data_dir: Path) -> None:
@@ -195,3 +202,40 @@ def test_versions_diff_and_changelog_after_a_new_scrape(
     assert seen_twice.height == 9
     assert seen_twice["first_seen"].unique().to_list() == [date(2026, 11, 23)]
     assert seen_twice["last_seen"].unique().to_list() == [date(2026, 11, 24)]
+
+
+GERMAN = (
+    "Wir stellen ein neues Verfahren für das Training tiefer neuronaler Netze vor, das ohne "
+    "Gradienten auskommt und auf großen Datensätzen schneller konvergiert als bisherige Methoden."
+)
+
+
+def test_a_refused_publish_keeps_latest_and_the_candidate(
+    data_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["run", "--data-dir", str(data_dir)]) == 0
+    store = VersionStore(data_dir / "processed" / "papers")
+    # The next scrape replaces the day with ten German entries: all rejected, and the
+    # dataset would fall from 242 papers to none.
+    (data_dir / "raw" / SAMPLE.name).unlink()
+    entries = "".join(f"Ein Titel Nummer {i}\n{GERMAN} Teil {i}.\n" for i in range(10))
+    (data_dir / "raw" / "2026-11-24-trending.txt").write_text(entries)
+    capsys.readouterr()
+    assert main(["run", "--data-dir", str(data_dir)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]  # after the progress lines
+    assert err.startswith("error: run ")
+    assert "failed checks: great_expectations" in err
+    assert store.latest() == "v0001"
+    assert store.versions() == ["v0001"]
+    [kept] = list((store.root / "_refused").iterdir())
+    assert str(kept) in err
+    records = pl.read_parquet(kept / "records.parquet")
+    assert records["status"].to_list() == ["rejected"] * 10
+    assert records["reason"][0].startswith("abstract language is 'de'")
+    validation = json.loads((kept / "validation.json").read_text())
+    failed = {c["name"] for c in validation["checks"] if not c["passed"]}
+    assert failed == {
+        "papers.not_empty",
+        "papers.row_count_not_dropping",
+        "records.reject_rate",
+    }

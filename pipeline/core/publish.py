@@ -6,6 +6,7 @@ asset, a script, a test) can put a version that breaks them behind LATEST.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -26,10 +27,12 @@ TABLE_SCHEMAS = {
 class PublishRefusedError(RuntimeError):
     """A dataset check failed, so the candidate version was not published."""
 
-    def __init__(self, failed: list[quality.CheckOutcome]) -> None:
+    def __init__(self, failed: list[quality.CheckOutcome], kept: Path | None = None) -> None:
         self.failed = failed
+        self.kept = kept
         names = ", ".join(c.name for c in failed)
-        super().__init__(f"publish refused: failed checks: {names}")
+        where = f"; candidate kept at {kept}" if kept else ""
+        super().__init__(f"publish refused: failed checks: {names}{where}")
 
 
 def record_counts(records: pl.DataFrame) -> dict[str, int]:
@@ -78,23 +81,36 @@ def publish_version(
     records: pl.DataFrame,
     papers: pl.DataFrame,
     keep: int = 0,
+    expectations: list[quality.CheckOutcome] | None = None,
+    evidence_dir: Path | None = None,
+    run_name: str = "manual",
 ) -> PublishResult:
     """Check the tables and publish them as a new version (or find them unchanged).
 
-    ``keep`` > 0 keeps only the newest ``keep`` versions (LATEST always stays).
+    ``expectations`` are the Great Expectations outcomes of these tables and
+    ``evidence_dir`` holds their validation.json and Data Docs, copied into the
+    version. Any failed check refuses the publish: LATEST stays, and the candidate is
+    kept under ``_refused/<run_name>``. ``keep`` > 0 keeps only the newest versions.
     """
-    checks = quality.run_all(raw_records, records, papers)
-    failed = [c for c in checks if not c.passed]
-    if failed:
-        raise PublishRefusedError(failed)
+    checks = quality.run_all(raw_records, records, papers) + list(expectations or [])
     tables = {
         "papers": schema.conform(papers, schema.PAPERS, "papers"),
         "records": schema.conform(records, schema.RECORDS, "records"),
         "files": schema.conform(files.sort("source_file"), schema.FILES, "files"),
     }
-    return VersionStore(store_root).publish(
-        tables, build_manifest(files, records, papers, checks), annotate=changelog, keep=keep
-    )
+    manifest = build_manifest(files, records, papers, checks)
+    store = VersionStore(store_root)
+    failed = [c for c in checks if not c.passed]
+    if failed:
+        kept = store.keep_refused(run_name, tables, evidence_dir, manifest)
+        raise PublishRefusedError(failed, kept)
+
+    def annotate(parent: Path | None, staging: Path) -> dict:
+        if evidence_dir is not None and evidence_dir.is_dir():
+            shutil.copytree(evidence_dir, staging, dirs_exist_ok=True)
+        return changelog(parent, staging)
+
+    return store.publish(tables, manifest, annotate=annotate, keep=keep)
 
 
 def changelog(parent: Path | None, new: Path) -> dict:

@@ -7,6 +7,7 @@ Layout under the store root (``data/processed/papers``)::
     LATEST          the name of the newest version, e.g. "v0002"
     .lock           held while a run publishes
     .staging-*/     a version being written; never visible under a vNNNN name
+    _refused/<run>/ a candidate whose checks failed, kept for inspection
 
 A version is written completely into a staging directory, flushed to disk, then
 renamed into place in one step, and only then is LATEST replaced (also by an
@@ -33,6 +34,7 @@ from pathlib import Path
 import polars as pl
 
 LATEST = "LATEST"
+REFUSED = "_refused"
 MANIFEST = "manifest.json"
 _VERSION_DIR = re.compile(r"^v(\d{4,})$")
 _STAGING_PREFIX = ".staging-"
@@ -163,6 +165,38 @@ class VersionStore:
             if keep > 0:
                 self._prune(keep)
             return result
+
+    def keep_refused(
+        self,
+        name: str,
+        tables: Mapping[str, pl.DataFrame],
+        evidence_dir: Path | None = None,
+        manifest: Mapping | None = None,
+    ) -> Path:
+        """Keep a candidate that failed its checks under ``_refused/<name>`` for inspection.
+
+        It is written like a version (staging, then rename) but never becomes one:
+        LATEST and the version numbers are untouched.
+        """
+        refused_root = self.root / REFUSED
+        refused_root.mkdir(parents=True, exist_ok=True)
+        target = refused_root / name
+        staging = refused_root / f"{_STAGING_PREFIX}{uuid.uuid4().hex}"
+        staging.mkdir()
+        try:
+            for table, df in tables.items():
+                df.write_parquet(staging / f"{table}.parquet", compression=PARQUET_COMPRESSION)
+            if evidence_dir is not None and evidence_dir.is_dir():
+                shutil.copytree(evidence_dir, staging, dirs_exist_ok=True)
+            if manifest is not None:
+                (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+        return target.resolve()
 
     def _prune(self, keep: int) -> list[str]:
         """Delete all but the newest ``keep`` versions (call under the lock); never LATEST.

@@ -4,6 +4,8 @@ import dagster as dg
 import polars as pl
 
 from pipeline.core.publish import PublishRefusedError, publish_version
+from pipeline.core.validation import load_evidence, validate_candidate
+from pipeline.defs.validate import previous_papers
 from pipeline.settings import PipelineSettings
 
 GROUP = "publish"
@@ -26,6 +28,10 @@ def published_version(
     papers: pl.DataFrame,
 ) -> dg.MaterializeResult:
     """Check the tables once more and publish them atomically."""
+    outcomes = load_evidence(settings.evidence_dir, papers, records)
+    if outcomes is None:  # materialized alone, without this run's check: validate here
+        bounds = settings.expectations(previous_papers(settings))
+        outcomes = validate_candidate(papers, records, bounds, settings.evidence_dir)
     try:
         result = publish_version(
             settings.store_root,
@@ -34,6 +40,9 @@ def published_version(
             records,
             papers,
             keep=settings.keep_versions,
+            expectations=outcomes,
+            evidence_dir=settings.evidence_dir,
+            run_name=context.run_id,
         )
     except PublishRefusedError as exc:
         raise dg.Failure(

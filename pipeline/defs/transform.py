@@ -30,7 +30,11 @@ def normalized_records(
     cache_path = settings.language_cache
     cache = pl.read_parquet(cache_path) if cache_path.is_file() else empty_cache()
     result = transform_records(
-        raw_records, cache, settings.languages, workers=settings.workers or None
+        raw_records,
+        cache,
+        settings.languages,
+        workers=settings.workers or None,
+        bounds=settings.expectations(),
     )
     _write_cache(result.language_cache, cache_path)
     df = result.records
