@@ -21,8 +21,10 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
-# No telemetry: the pipeline runs on machines without internet access.
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+RUN_LOCK = ".run.lock"
+# No telemetry: the pipeline runs on machines without internet access. One run at a
+# time: runs of one data directory share its intermediate tables.
+DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n"
 
 
 class CliError(Exception):
@@ -42,6 +44,7 @@ def dagster_home_for(data_dir: Path) -> Path:
 def _run(data_dir: Path) -> int:
     import dagster as dg  # deferred: `path` must answer instantly
 
+    from pipeline.core.locking import RunInProgressError, run_lock
     from pipeline.definitions import JOB_NAME, build_definitions
 
     if not (data_dir / "raw").is_dir():
@@ -49,12 +52,16 @@ def _run(data_dir: Path) -> int:
     home = dagster_home_for(data_dir)
     instance = dg.DagsterInstance.from_config(str(home))
     job = build_definitions(str(data_dir)).resolve_job_def(JOB_NAME)
-    result = job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        tags={"launched_by": "cli"},
-    )
+    try:
+        with run_lock(data_dir / "processed" / RUN_LOCK):
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                tags={"launched_by": "cli"},
+            )
+    except RunInProgressError as exc:
+        raise CliError(str(exc)) from exc
     if not result.success:
         raise CliError(_failure_reason(result))
     events = result.asset_materializations_for_node("published_version")
