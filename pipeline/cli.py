@@ -41,14 +41,45 @@ def dagster_home_for(data_dir: Path) -> Path:
     return home
 
 
-def _run(data_dir: Path) -> int:
-    import dagster as dg  # deferred: `path` must answer instantly
+def _unchanged(data_dir: Path) -> dict | None:
+    """The latest manifest when raw files, code and settings are exactly those it was made
+    from: nothing to do. None when anything differs or nothing was published."""
+    from pipeline.core.ingest import hash_raw_files
+    from pipeline.core.provenance import inputs_fingerprint
+    from pipeline.settings import PipelineSettings
+
+    settings = PipelineSettings(data_dir=str(data_dir))
+    store = _store(data_dir)
+    latest = store.latest()
+    if latest is None:
+        return None
+    manifest = store.manifest(latest)
+    current = inputs_fingerprint(hash_raw_files(settings.raw_dir), settings.output_config())
+    return manifest if manifest.get("inputs_fingerprint") == current else None
+
+
+def _print_summary(counts: dict, state: str, version: str, path: object) -> None:
+    print(
+        f"files read: {counts['files']}  records found: {counts['records']}  "
+        f"papers: {counts['papers']}  duplicates: {counts['duplicate']}  "
+        f"rejects: {counts['rejected']}"
+    )
+    print(f"{state} {version}: {path}")
+
+
+def _run(data_dir: Path, force: bool = False) -> int:
+    if not (data_dir / "raw").is_dir():
+        raise CliError(f"no raw directory: {data_dir / 'raw'} does not exist")
+    manifest = None if force else _unchanged(data_dir)
+    if manifest is not None:
+        version = manifest["version"]
+        _print_summary(manifest["counts"], "unchanged", version, _store(data_dir).path(version))
+        return EXIT_OK
+    import dagster as dg  # deferred: `path` and unchanged reruns must answer instantly
 
     from pipeline.core.locking import RunInProgressError, run_lock
     from pipeline.definitions import JOB_NAME, build_definitions
 
-    if not (data_dir / "raw").is_dir():
-        raise CliError(f"no raw directory: {data_dir / 'raw'} does not exist")
     home = dagster_home_for(data_dir)
     instance = dg.DagsterInstance.from_config(str(home))
     job = build_definitions(str(data_dir)).resolve_job_def(JOB_NAME)
@@ -66,14 +97,8 @@ def _run(data_dir: Path) -> int:
         raise CliError(_failure_reason(result))
     events = result.asset_materializations_for_node("published_version")
     meta = {k: v.value for k, v in events[-1].metadata.items()}
-    counts = meta["counts"]
     state = "unchanged" if meta["unchanged"] else "published"
-    print(
-        f"files read: {counts['files']}  records found: {counts['records']}  "
-        f"papers: {counts['papers']}  duplicates: {counts['duplicate']}  "
-        f"rejects: {counts['rejected']}"
-    )
-    print(f"{state} {meta['version']}: {meta['path']}")
+    _print_summary(meta["counts"], state, meta["version"], meta["path"])
     return EXIT_OK
 
 
@@ -182,6 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("diff", "papers added, removed and changed between two versions (default: newest two)"),
     ):
         cmd = sub.add_parser(name, help=help_text, description=help_text)
+        if name == "run":
+            cmd.add_argument(
+                "--force",
+                action="store_true",
+                help="run the job even when raw files, code and settings are unchanged",
+            )
         if name == "diff":
             cmd.add_argument("old", nargs="?", help="older version, e.g. v0001")
             cmd.add_argument("new", nargs="?", help="newer version (default: LATEST)")
@@ -200,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     data_dir = args.data_dir.resolve()
     commands = {
-        "run": _run,
+        "run": lambda d: _run(d, args.force),
         "path": _path,
         "versions": _versions,
         "diff": lambda d: _diff(d, args.old, args.new),

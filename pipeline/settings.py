@@ -51,6 +51,11 @@ class PipelineSettings(dg.ConfigurableResource):
     max_row_drop: float = 0.5
     """Largest fall in papers against the previous version before a publish is refused."""
 
+    def output_config(self) -> dict:
+        """The settings that shape a version's content (not where files live or how many
+        workers compute them): part of the inputs fingerprint."""
+        return self.model_dump(exclude={"data_dir", "workers", "keep_versions"})
+
     def expectations(self, previous_papers: int | None = None) -> ExpectationSettings:
         """The bounds shared by the record rules and the Great Expectations suites."""
         return ExpectationSettings(

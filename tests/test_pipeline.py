@@ -103,8 +103,13 @@ def test_two_cli_runs_give_one_version(data_dir: Path, capsys: pytest.CaptureFix
     assert VersionStore(data_dir / "processed" / "papers").versions() == ["v0001"]
     assert main(["path", "--data-dir", str(data_dir)]) == 0
     assert capsys.readouterr().out.strip() == str(data_dir / "processed" / "papers" / "v0001")
-    # The run is recorded in the persistent instance the UI reads.
+    # The run is recorded in the persistent instance the UI reads; the unchanged rerun
+    # stopped before launching one (same raw files, code and settings).
     instance = dg.DagsterInstance.from_config(str(data_dir / ".dagster"))
+    assert len(instance.get_run_records()) == 1
+    # --force runs the whole job anyway, and the store still finds the content unchanged.
+    assert main(["run", "--data-dir", str(data_dir), "--force"]) == 0
+    assert "unchanged v0001" in capsys.readouterr().out
     assert len(instance.get_run_records()) == 2
     # Materializing every asset (what the UI's "Materialize all" does) finds the same content.
     assert materialize_all(data_dir).success

@@ -55,6 +55,27 @@ def list_raw_files(raw_dir: Path) -> list[Path]:
     )
 
 
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def hash_raw_files(raw_dir: Path) -> list[tuple[str, str | None]]:
+    """(relative path, sha256) of every raw file; None for a file that cannot be read."""
+    out: list[tuple[str, str | None]] = []
+    for path in list_raw_files(raw_dir):
+        try:
+            sha: str | None = file_sha256(path)
+        except OSError:
+            sha = None
+        out.append((path.relative_to(raw_dir).as_posix(), sha))
+    return out
+
+
 def sniff_format(data: bytes) -> tuple[str, str | None]:
     """The reader family for ``data`` by its content, and a rejection reason when none fits."""
     reason = binary_reason(data)

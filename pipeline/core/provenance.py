@@ -7,6 +7,7 @@ from different commits are told apart even when nobody bumped the version.
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import cache
 from pathlib import Path
 
@@ -26,3 +27,15 @@ def code_version() -> str:
             digest.update(b"\0")
             digest.update(path.read_bytes())
     return f"{pipeline.__version__}+{digest.hexdigest()[:12]}"
+
+
+def inputs_fingerprint(files: list[tuple[str, str | None]], config: dict) -> str:
+    """What a version is a function of: every raw file (path and sha256), the code and
+    the settings that shape the output. Equal fingerprints give equal versions, which
+    lets an unchanged rerun stop before doing any work."""
+    payload = {
+        "code_version": code_version(),
+        "config": config,
+        "files": sorted([path, sha or ""] for path, sha in files),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()

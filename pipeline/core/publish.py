@@ -84,6 +84,7 @@ def publish_version(
     expectations: list[quality.CheckOutcome] | None = None,
     evidence_dir: Path | None = None,
     run_name: str = "manual",
+    fingerprint: str | None = None,
 ) -> PublishResult:
     """Check the tables and publish them as a new version (or find them unchanged).
 
@@ -98,7 +99,7 @@ def publish_version(
         "records": schema.conform(records, schema.RECORDS, "records"),
         "files": schema.conform(files.sort("source_file"), schema.FILES, "files"),
     }
-    manifest = build_manifest(files, records, papers, checks)
+    manifest = {**build_manifest(files, records, papers, checks), "inputs_fingerprint": fingerprint}
     store = VersionStore(store_root)
     failed = [c for c in checks if not c.passed]
     if failed:

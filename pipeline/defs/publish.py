@@ -3,6 +3,7 @@
 import dagster as dg
 import polars as pl
 
+from pipeline.core.provenance import inputs_fingerprint
 from pipeline.core.publish import PublishRefusedError, publish_version
 from pipeline.core.validation import load_evidence, validate_candidate
 from pipeline.defs.validate import previous_papers
@@ -43,6 +44,10 @@ def published_version(
             expectations=outcomes,
             evidence_dir=settings.evidence_dir,
             run_name=context.run_id,
+            fingerprint=inputs_fingerprint(
+                list(zip(raw_files["source_file"], raw_files["sha256"], strict=True)),
+                settings.output_config(),
+            ),
         )
     except PublishRefusedError as exc:
         raise dg.Failure(
