@@ -1,4 +1,4 @@
-"""The Dagster code location: assets, checks, the job, its schedule and resources.
+"""The Dagster code location: assets, checks, the job, its schedule and sensor, resources.
 
 ``workspace.yaml`` points ``dagster dev`` here; the CLI builds the same
 definitions, so a run from either shows up in the other.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipeline.defs import dedup, ingest, publish, transform, validate
+from pipeline.defs import automation, dedup, ingest, publish, transform, validate
 from pipeline.defs.io import PolarsParquetIOManager
 from pipeline.settings import PipelineSettings, default_data_dir
 
@@ -20,14 +20,7 @@ papers_job = dg.define_asset_job(
     description="Parse every raw scrape, deduplicate, check and publish a new dataset version.",
 )
 
-daily_refresh = dg.ScheduleDefinition(
-    name="daily_refresh",
-    job=papers_job,
-    cron_schedule="0 6 * * *",
-    execution_timezone="UTC",
-    description="Rebuild and publish the dataset every day at 06:00 UTC (enable it in the UI).",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-)
+SCHEDULES, SENSORS = automation.build_automation(papers_job)
 
 
 ASSETS = [
@@ -54,7 +47,8 @@ def build_definitions(data_dir: str | None = None) -> dg.Definitions:
         assets=ASSETS,
         asset_checks=CHECKS,
         jobs=[papers_job],
-        schedules=[daily_refresh],
+        schedules=SCHEDULES,
+        sensors=SENSORS,
         resources=build_resources(data_dir),
     )
 
