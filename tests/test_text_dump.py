@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from pipeline.core.decode import split_lines
 from pipeline.core.ingest import ingest
@@ -66,6 +67,20 @@ def test_the_two_fcn_entries_of_the_sample_are_distinct_records() -> None:
 
 def test_subscribe_glued_to_a_title_is_removed() -> None:
     assert parse(f"{CHROME}Subscribe{T1}\n{A1}\n") == [(3, 4, T1, A1, ("chrome_removed",))]
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("SubscribexT: Nested Tokenization", "xT: Nested Tokenization"),
+        ("Subscribep-MoD: Building MLLMs", "p-MoD: Building MLLMs"),
+        ("Subscribelo-fi: distributed fine-tuning", "lo-fi: distributed fine-tuning"),
+        ("Get trending papers in your email inbox!xT: Nested", "xT: Nested"),
+        ("Get trending papers in your email inbox!SubscribeDeepZero: X", "DeepZero: X"),
+    ],
+)
+def test_chrome_glued_to_a_lowercase_title_is_removed(line: str, title: str) -> None:
+    assert parse(f"{line}\n{A1}\n") == [(1, 2, title, A1, ("chrome_removed",))]
 
 
 def test_subscribe_as_a_word_in_a_title_is_kept() -> None:
@@ -139,6 +154,34 @@ def test_a_title_with_no_abstract_is_its_own_entry() -> None:
 def test_a_title_starting_lowercase_after_an_abstract_is_a_title() -> None:
     title = "lo-fi: distributed fine-tuning without communication"
     assert [t for _, _, t, _, _ in parse(f"{T1}\n{A1}\n{title}\n{A2}\n")] == [T1, title]
+
+
+def test_a_title_only_entry_before_a_lowercase_title() -> None:
+    lowercase = "lo-fi: distributed fine-tuning without communication"
+    text = f"{T1}\n{A1}\nSecond Title Here\n{lowercase}\n{A2}\n"
+    assert [(s, e, t, a) for s, e, t, a, _ in parse(text)] == [
+        (1, 2, T1, A1),
+        (3, 3, "Second Title Here", None),
+        (4, 5, lowercase, A2),
+    ]
+
+
+def test_a_title_ending_in_a_full_stop_after_a_long_abstract() -> None:
+    text = f"{T1}\n{A1}\nDeeply-Supervised Nets.\n{A2}\n"
+    assert [(s, e, t) for s, e, t, _, _ in parse(text)] == [
+        (1, 2, T1),
+        (3, 4, "Deeply-Supervised Nets."),
+    ]
+
+
+def test_several_title_only_entries_in_a_row() -> None:
+    text = f"{T1}\nAnother Paper Without Abstract\nA Third Title Alone\n{T2}\n{A2}\n"
+    assert [(s, e, t, a) for s, e, t, a, _ in parse(text)] == [
+        (1, 1, T1, None),
+        (2, 2, "Another Paper Without Abstract", None),
+        (3, 3, "A Third Title Alone", None),
+        (4, 5, T2, A2),
+    ]
 
 
 def test_a_file_ending_after_a_title() -> None:

@@ -26,13 +26,16 @@ from pipeline.core.decode import DecodedLines
 
 # Page chrome, removed wherever it occurs at the start of a line (it is glued to the
 # first title in real dumps: "SubscribeDeepZero: ..."). "Subscribe" followed by a
-# lowercase letter is a word such as "Subscriber", not chrome.
-# Written without look-around for polars' regex engine: the chrome run is group 1, and
-# the character after it (kept through ${2}) must not be a lowercase letter.
+# lowercase letter is a word such as "Subscriber", not chrome, unless what follows is a
+# name-like token before a colon ("SubscribexT: ...", "Subscribep-MoD: ..."). Written
+# without look-around for polars' regex engine: the kept text is in the last group.
+_GET_TRENDING = r"Get trending papers in your email inbox(?: once a day)?\s*!?"
 CHROME_PREFIX = (
-    r"^((?:\s*(?:Get trending papers in your email inbox(?: once a day)?\s*!?"
-    r"|Subscribe))+)\s*([^a-z]|$)"
+    rf"^(?:\s*(?:{_GET_TRENDING}|Subscribe))+\s*"
+    r"([^a-z].*|[a-z][\w.+-]*[A-Z0-9][\w.+-]*:.*|[a-z][\w+]*-[\w.+-]+:.*|)$"
 )
+
+
 # Longer than any real title: arXiv titles stay well under 300 characters.
 TITLE_MAX_CHARS = 300
 TITLE_MAX_WORDS = 45
@@ -44,6 +47,12 @@ _STOPWORD_END = (
     r"been|being|has|have|had|can|could|may|might|will|would|should|must|we|our|its|their|"
     r"this|these|those|such|both|either|not|also|e\.g\.|i\.e\.|et al\.))$"
 )
+TITLE_CASE_MIN_SHARE = 0.6
+TITLE_WITH_STOP_MAX_WORDS = 20
+_STOPWORDS = [
+    "a", "an", "the", "of", "for", "and", "or", "in", "on", "at", "to", "by", "with", "from",
+    "via", "into", "as", "is", "are", "vs", "its", "is", "be", "do",
+]  # fmt: skip
 # A full stop, "!" or "?" followed by whitespace and a capital: a sentence break.
 _SENTENCE_BREAK = r"[.!?][\"')\]]?\s+[A-Z]"
 
@@ -66,10 +75,20 @@ class ParsedRecord:
     flags: tuple[str, ...]
 
 
+def _title_case_share(text: pl.Expr) -> pl.Expr:
+    """Share of a line's content words that are capitalised (or mixed case, like "xT")."""
+    words = text.str.extract_all(r"[A-Za-z][\w'-]*")
+    content = words.list.eval(
+        pl.element().filter(~pl.element().str.to_lowercase().is_in(_STOPWORDS))
+    )
+    share = content.list.eval(pl.element().str.contains(r"^[A-Z]|[A-Z0-9]").cast(pl.Float64).mean())
+    return share.list.first().fill_null(0.0)
+
+
 def line_features(lines: list[str]) -> pl.DataFrame:
     """Describe each line by the features the entry cutter needs, vectorised."""
     df = pl.DataFrame({"raw": lines}, schema={"raw": pl.String})
-    text = pl.col("raw").str.replace(CHROME_PREFIX, "${2}").str.strip_chars()
+    text = pl.col("raw").str.replace(CHROME_PREFIX, "${1}").str.strip_chars()
     return (
         df.with_columns(text=text)
         .with_columns(
@@ -84,6 +103,14 @@ def line_features(lines: list[str]) -> pl.DataFrame:
             n_breaks=pl.col("text").str.count_matches(_SENTENCE_BREAK),
         )
         .with_columns(
+            title_case=_title_case_share(pl.col("text")) >= TITLE_CASE_MIN_SHARE,
+            # A one-sentence line ending in a full stop that is short enough to be a
+            # title ("Deeply-Supervised Nets."): a title when it follows a long abstract.
+            title_with_stop=pl.col("ends_period")
+            & (pl.col("n_breaks") == 0)
+            & (pl.col("n_chars") <= WRAPPED_LINE_MAX_CHARS)
+            & (pl.col("n_words") <= TITLE_WITH_STOP_MAX_WORDS)
+            & ~pl.col("starts_lower"),
             # Text no title has: too long, a closing full stop, or several sentences.
             abstract_like=(pl.col("n_chars") > TITLE_MAX_CHARS)
             | (pl.col("n_words") > TITLE_MAX_WORDS)
@@ -127,22 +154,28 @@ def _cut_entries(cols: dict[str, list], decoded: DecodedLines) -> Iterator[Parse
             and cols["n_chars"][nxt] <= WRAPPED_LINE_MAX_CHARS
         )
 
+    def wrapped(line: int) -> bool:
+        """Short enough to be one line of an abstract wrapped at a fixed width."""
+        return cols["n_chars"][line] <= WRAPPED_LINE_MAX_CHARS
+
     def is_wrap_of(prev: int, i: int) -> bool:
         """Line ``i`` continues the wrapped abstract line ``prev`` (adjacent lines).
 
         Only a short line can be wrapped; a long one-line abstract that ends without a
         full stop (on a URL, say) is followed by a title, whatever its first letter.
         """
-        return cols["n_chars"][prev] <= WRAPPED_LINE_MAX_CHARS and (
-            cols["ends_midsentence"][prev] or not cols["ends_terminal"][prev]
-        )
+        return wrapped(prev) and (cols["ends_midsentence"][prev] or not cols["ends_terminal"][prev])
 
     def title_then_abstract(i: int) -> bool:
-        """After a title, short line ``i`` is a new title only when it is a whole unit."""
+        """After a title, short line ``i`` is a new title only when it is a whole unit:
+        followed by nothing, by a long abstract line, or, both in title case, by another
+        title (several title-only entries in a row)."""
         if midsentence_before(i):
             return False
         nxt = next_content(i)
-        return nxt is None or cols["n_chars"][nxt] > TITLE_MAX_CHARS
+        if nxt is None or cols["n_chars"][nxt] > TITLE_MAX_CHARS:
+            return True
+        return cols["title_case"][i] and cols["title_case"][nxt] and not cols["abstract_like"][nxt]
 
     entry: _Entry | None = None
     index = 0
@@ -166,7 +199,10 @@ def _cut_entries(cols: dict[str, list], decoded: DecodedLines) -> Iterator[Parse
             gap = True
             continue
         in_abstract = entry is not None and bool(entry.abstract_lines)
-        if cols["abstract_like"][i]:
+        after_long_line = prev_line is not None and not wrapped(prev_line)
+        if cols["abstract_like"][i] and not (
+            in_abstract and after_long_line and cols["title_with_stop"][i]
+        ):
             if entry is not None and not in_abstract:
                 entry.abstract_lines.append(i)
             elif in_abstract and (not gap or not cols["ends_terminal"][prev_line]):  # type: ignore[index]
@@ -183,7 +219,11 @@ def _cut_entries(cols: dict[str, list], decoded: DecodedLines) -> Iterator[Parse
                 entry = _Entry(title_line=i)
             else:
                 entry.abstract_lines.append(i)
-        elif not gap and (is_wrap_of(prev_line, i) or midsentence_before(i)):  # type: ignore[arg-type]
+        elif (
+            not gap and not after_long_line and (is_wrap_of(prev_line, i) or midsentence_before(i))  # type: ignore[arg-type]
+        ):
+            # Only a wrapped (short) abstract line continues onto the next line; after a
+            # long one-line abstract comes a title, whatever its first letter.
             entry.abstract_lines.append(i)
         else:
             yield close()  # type: ignore[misc]
