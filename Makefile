@@ -8,7 +8,7 @@ DATA_DIR ?= data
 # Great Expectations reports usage over the network unless told not to.
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run test dev lint format lock clean
+.PHONY: install run test dev lint format lock clean bench
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,8 @@ lock:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## benchmark: BENCH_N records (default 100000) end to end; results in bench/results/
+BENCH_N ?= 100000
+bench: install
+	$(BIN)/python -m bench.run --records $(BENCH_N)

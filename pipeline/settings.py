@@ -48,6 +48,10 @@ class PipelineSettings(dg.ConfigurableResource):
     max_duplicate_rate: float = 0.9
     min_language_share: float = 0.95
     """Smallest share of papers whose language is in ``languages``."""
+    near_threshold: float | None = 0.5
+    """Shingle Jaccard from which two texts are near duplicates (one paper); None: off."""
+    max_cluster_size: int = 100
+    """A paper with more records than this fails a blocking check (chaining guard)."""
     max_row_drop: float = 0.5
     """Largest fall in papers against the previous version before a publish is refused."""
 

@@ -219,10 +219,11 @@ def test_the_same_arxiv_id_with_a_revised_abstract_is_one_paper(tmp_path: Path) 
     (tmp_path / "day2.jsonl").write_text(json.dumps(v2) + "\n")
     result = cluster_duplicates(normalize_records(ingest(tmp_path).records))
     got = result.records.select("source_file", "status", "duplicate_kind", "matched_on").rows()
+    # The revised version has the more complete abstract: it is the canonical text.
     assert got == [
+        ("day1.jsonl", "duplicate", "near", "arxiv_id"),
         ("day1.jsonl", "published", None, None),
-        ("day1.jsonl", "published", None, None),
-        ("day2.jsonl", "duplicate", "near", "arxiv_id"),
+        ("day2.jsonl", "published", None, None),
     ]
     assert sorted(result.papers["n_records"].to_list()) == [1, 2]
     assert result.papers.filter(pl.col("n_records") == 2)["arxiv_id"].item() == "2401.00001"

@@ -19,9 +19,13 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.core import schema
+from pipeline.core.near_dup import find_near_duplicates, jaccard, shingles
 from pipeline.core.normalize import paper_id_from_hash
 
 STRONG_KEYS = ("content_hash", "arxiv_id", "doi")
+# Shingle Jaccard from which two texts are the same paper: chosen on the benchmark's
+# ground truth (see README, Performance).
+NEAR_THRESHOLD = 0.5
 MAX_PROPAGATION_ROUNDS = 100
 
 
@@ -31,6 +35,8 @@ class Deduplicated:
 
     records: pl.DataFrame
     papers: pl.DataFrame
+    variants: pl.DataFrame
+    stats: dict
 
 
 def connected_components(node_keys: pl.DataFrame) -> pl.DataFrame:
@@ -58,61 +64,208 @@ def connected_components(node_keys: pl.DataFrame) -> pl.DataFrame:
     raise RuntimeError(f"duplicate clusters did not settle in {MAX_PROPAGATION_ROUNDS} rounds")
 
 
-def _cluster_labels(ok: pl.DataFrame) -> pl.DataFrame:
+def _near_keys(ok: pl.DataFrame, threshold: float | None) -> tuple[pl.DataFrame, dict]:
+    """node -> "near:<pair>" keys linking records whose texts are verified near duplicates,
+    computed once per distinct text."""
+    empty = pl.DataFrame(schema={"node": pl.UInt32, "key": pl.String})
+    if threshold is None or ok.is_empty():
+        return empty, {}
+    texts = (
+        ok.group_by("content_hash")
+        .agg(
+            text=pl.concat_str(["title", "abstract"], separator=" ").first(),
+            arxiv_id=pl.col("arxiv_id").drop_nulls().first(),
+            doi=pl.col("doi").drop_nulls().first(),
+        )
+        .sort("content_hash")
+        .with_row_index("t")
+    )
+    found = find_near_duplicates(texts["text"], threshold)
+    if found.pairs.is_empty():
+        return empty, found.stats
+    ids = texts.select("t", "content_hash", "arxiv_id", "doi")
+    joined = found.pairs.join(ids.rename(lambda c: f"{c}_a"), left_on="a", right_on="t_a").join(
+        ids.rename(lambda c: f"{c}_b"), left_on="b", right_on="t_b"
+    )
+    # Similar text never overrides identity: two different arXiv ids or DOIs are two
+    # papers (series papers share long passages).
+    conflict = pl.lit(False)
+    for key in ("arxiv_id", "doi"):
+        conflict = conflict | (
+            pl.col(f"{key}_a").is_not_null()
+            & pl.col(f"{key}_b").is_not_null()
+            & (pl.col(f"{key}_a") != pl.col(f"{key}_b"))
+        )
+    found.stats["blocked_by_ids"] = joined.filter(conflict).height
+    pairs = joined.filter(~conflict).select(
+        ha="content_hash_a",
+        hb="content_hash_b",
+        key=pl.lit("near:") + pl.col("content_hash_a") + pl.col("content_hash_b"),
+    )
+    ends = pl.concat(
+        [pairs.select(content_hash="ha", key="key"), pairs.select(content_hash="hb", key="key")]
+    )
+    return ok.select("node", "content_hash").join(ends, on="content_hash").drop(
+        "content_hash"
+    ), found.stats
+
+
+def _cluster_labels(ok: pl.DataFrame, near: pl.DataFrame) -> pl.DataFrame:
     """node -> cluster label for the publishable records (node = row position in ``ok``)."""
     node_keys = pl.concat(
         [
-            ok.select(pl.col("node"), key=pl.lit(f"{k}:") + pl.col(k)).drop_nulls()
-            for k in STRONG_KEYS
+            *[
+                ok.select(pl.col("node"), key=pl.lit(f"{k}:") + pl.col(k)).drop_nulls()
+                for k in STRONG_KEYS
+            ],
+            near,
         ]
     )
     return connected_components(node_keys)
 
 
-def cluster_duplicates(normalized: pl.DataFrame) -> Deduplicated:
-    """Cluster publishable records into papers; mark the others rejected."""
+def _similarity_to_canonical(clustered: pl.DataFrame) -> pl.DataFrame:
+    """Exact shingle Jaccard of each distinct text of a cluster to its canonical text."""
+    variants = (
+        clustered.filter(pl.col("content_hash") != pl.col("canonical_hash"))
+        .select("content_hash", "canonical_hash")
+        .unique()
+    )
+    if variants.is_empty():
+        return variants.with_columns(similarity=pl.lit(None, pl.Float64))
+    texts = (
+        clustered.select("content_hash", text=pl.concat_str(["title", "abstract"], separator=" "))
+        .unique("content_hash")
+        .sort("content_hash")
+        .with_row_index("t")
+    )
+    index = texts.select("t", "content_hash")
+    pairs = variants.join(index.rename({"t": "a"}), on="content_hash").join(
+        index.rename({"t": "b", "content_hash": "canonical_hash"}), on="canonical_hash"
+    )
+    scored = jaccard(pairs.select("a", "b"), shingles(texts["text"]))
+    return pairs.join(scored, on=["a", "b"]).select("content_hash", "canonical_hash", "similarity")
+
+
+def cluster_duplicates(
+    normalized: pl.DataFrame, near_threshold: float | None = NEAR_THRESHOLD
+) -> Deduplicated:
+    """Cluster publishable records into papers; mark the others rejected.
+
+    ``near_threshold`` is the shingle Jaccard similarity from which two texts are near
+    duplicates; None switches the near tier off (strong keys only).
+    """
     ordered = normalized.sort("source_file", "record_index").with_row_index("node")
     ok = ordered.filter(pl.col("reason").is_null())
-    clustered = ok.join(_cluster_labels(ok), on="node").sort("node")
-    first = pl.col("node") == pl.col("label")
-    canonical_hash = pl.col("content_hash").sort_by("node").first().over("label")
-    shared = {k: pl.col(k).is_not_null() & (pl.len().over("label", k) > 1) for k in STRONG_KEYS}
+    near, near_stats = _near_keys(ok, near_threshold)
+    clustered = ok.join(_cluster_labels(ok, near), on="node")
+    # Canonical: the most complete abstract, then the latest sighting, then the first
+    # position; deterministic and independent of input order.
+    clustered = clustered.sort(
+        ["label", pl.col("abstract").str.len_chars(), "scrape_date", "source_file", "record_index"],
+        descending=[False, True, True, False, False],
+        nulls_last=True,
+    ).with_columns(canonical=pl.int_range(pl.len()).over("label") == 0)
+    # The id comes from the first sighting, not the canonical text, so a paper keeps its
+    # id when a longer version of its abstract turns up later.
+    first_seen = pl.struct("scrape_date", "source_file", "record_index")
     clustered = clustered.with_columns(
-        paper_id=paper_id_from_hash(canonical_hash),
-        status=pl.when(first).then(pl.lit("published")).otherwise(pl.lit("duplicate")),
-        duplicate_kind=pl.when(first)
+        canonical_hash=pl.col("content_hash").filter(pl.col("canonical")).first().over("label"),
+        id_hash=pl.col("content_hash").sort_by(first_seen).first().over("label"),
+    )
+    similarity = _similarity_to_canonical(clustered)
+    shared = {k: pl.col(k).is_not_null() & (pl.len().over("label", k) > 1) for k in STRONG_KEYS}
+    same_text = pl.col("content_hash") == pl.col("canonical_hash")
+    clustered = clustered.join(
+        similarity, on=["content_hash", "canonical_hash"], how="left"
+    ).with_columns(
+        paper_id=paper_id_from_hash(pl.col("id_hash")),
+        status=pl.when("canonical").then(pl.lit("published")).otherwise(pl.lit("duplicate")),
+        duplicate_kind=pl.when("canonical")
         .then(None)
-        .when(pl.col("content_hash") == canonical_hash)
+        .when(same_text)
         .then(pl.lit("exact"))
         .otherwise(pl.lit("near")),
-        matched_on=pl.when(first)
+        matched_on=pl.when("canonical")
         .then(None)
-        .when(pl.col("content_hash") == canonical_hash)
+        .when(same_text)
         .then(pl.lit("content_hash"))
         .when(shared["arxiv_id"])
         .then(pl.lit("arxiv_id"))
         .when(shared["doi"])
         .then(pl.lit("doi"))
-        .otherwise(pl.lit("content_hash")),
+        .otherwise(pl.lit("similarity")),
+        similarity=pl.when(same_text).then(pl.lit(1.0)).otherwise(pl.col("similarity")),
     )
     rejected = ordered.filter(pl.col("reason").is_not_null()).with_columns(
         paper_id=pl.lit(None, pl.String),
         status=pl.lit("rejected"),
         duplicate_kind=pl.lit(None, pl.String),
         matched_on=pl.lit(None, pl.String),
+        similarity=pl.lit(None, pl.Float64),
     )
-    records = pl.concat([clustered.drop("label"), rejected]).sort("node").drop("node")
-    papers = _papers(clustered)
+    keep = [*ordered.columns, "paper_id", "status", "duplicate_kind", "matched_on", "similarity"]
+    records = pl.concat([clustered.select(keep), rejected.select(keep)]).sort("node")
+    stats = {**near_stats, **_cluster_stats(clustered, near_threshold)}
     return Deduplicated(
-        records=schema.conform(records, schema.RECORDS, "records"),
-        papers=schema.conform(papers, schema.PAPERS, "papers"),
+        records=schema.conform(records.drop("node"), schema.RECORDS, "records"),
+        papers=schema.conform(_papers(clustered), schema.PAPERS, "papers"),
+        variants=schema.conform(_variants(clustered), schema.VARIANTS, "variants"),
+        stats=stats,
+    )
+
+
+def _cluster_stats(clustered: pl.DataFrame, threshold: float | None) -> dict:
+    sizes = clustered.group_by("paper_id").len()
+    largest = sizes.sort(["len", "paper_id"], descending=[True, False]).head(1)
+    largest_id = largest["paper_id"][0] if largest.height else None
+    titles = (
+        clustered.filter(pl.col("paper_id") == largest_id)["title"].unique().sort().to_list()[:10]
+        if largest_id
+        else []
+    )
+    far = clustered.filter(
+        pl.col("similarity").is_not_null()
+        & (pl.col("similarity") < (threshold if threshold is not None else 0.0))
+    )
+    return {
+        "clusters": sizes.height,
+        "clusters_with_duplicates": sizes.filter(pl.col("len") > 1).height,
+        "largest_cluster": int(largest["len"][0]) if largest.height else 0,
+        "largest_cluster_paper_id": largest_id,
+        "largest_cluster_titles": titles,
+        # Members joined through others (chaining) that are not close to the canonical.
+        "records_far_from_canonical": far.height,
+    }
+
+
+def _variants(clustered: pl.DataFrame) -> pl.DataFrame:
+    """Every distinct title/abstract version of each paper, with its sources."""
+    return (
+        clustered.sort("source_file", "record_index")
+        .group_by("paper_id", "content_hash", maintain_order=True)
+        .agg(
+            title=pl.col("title").first(),
+            abstract=pl.col("abstract").first(),
+            is_canonical=pl.col("canonical").any(),
+            similarity=pl.col("similarity").first(),
+            n_records=pl.len().cast(pl.Int64),
+            first_seen=pl.col("scrape_date").min(),
+            last_seen=pl.col("scrape_date").max(),
+            sources=pl.struct(
+                file=pl.col("source_file"),
+                index=pl.col("record_index"),
+                line=pl.col("line_start"),
+            ),
+        )
+        .sort("paper_id", "content_hash")
     )
 
 
 def _papers(clustered: pl.DataFrame) -> pl.DataFrame:
-    """One row per cluster: the canonical record's text, ids from any member."""
+    """One row per cluster: the canonical record's text and fields, ids from any member."""
     return (
-        clustered.sort("node")
+        clustered.sort(pl.col("canonical").not_(), "source_file", "record_index")
         .group_by("paper_id", maintain_order=True)
         .agg(
             *[pl.col(name).first() for name in schema.FIELDS.names()],
@@ -126,6 +279,7 @@ def _papers(clustered: pl.DataFrame) -> pl.DataFrame:
             published_date=pl.col("published_date").min(),
             repo_url=pl.col("repo_url").drop_nulls().first(),
             n_records=pl.len().cast(pl.Int64),
+            n_variants=pl.col("content_hash").n_unique().cast(pl.Int64),
             first_seen=pl.col("scrape_date").min(),
             last_seen=pl.col("scrape_date").max(),
             n_sightings=pl.col("source_file").n_unique().cast(pl.Int64),
@@ -133,7 +287,7 @@ def _papers(clustered: pl.DataFrame) -> pl.DataFrame:
                 file=pl.col("source_file"),
                 index=pl.col("record_index"),
                 line=pl.col("line_start"),
-            ),
+            ).sort_by("source_file", "record_index"),
         )
         .sort("paper_id")
     )

@@ -21,6 +21,7 @@ TABLE_SCHEMAS = {
     "papers": schema.PAPERS,
     "records": schema.RECORDS,
     "files": schema.FILES,
+    "variants": schema.VARIANTS,
 }
 
 
@@ -85,6 +86,7 @@ def publish_version(
     evidence_dir: Path | None = None,
     run_name: str = "manual",
     fingerprint: str | None = None,
+    variants: pl.DataFrame | None = None,
 ) -> PublishResult:
     """Check the tables and publish them as a new version (or find them unchanged).
 
@@ -98,6 +100,11 @@ def publish_version(
         "papers": schema.conform(papers, schema.PAPERS, "papers"),
         "records": schema.conform(records, schema.RECORDS, "records"),
         "files": schema.conform(files.sort("source_file"), schema.FILES, "files"),
+        "variants": schema.conform(
+            variants if variants is not None else schema.empty(schema.VARIANTS),
+            schema.VARIANTS,
+            "variants",
+        ),
     }
     manifest = {**build_manifest(files, records, papers, checks), "inputs_fingerprint": fingerprint}
     store = VersionStore(store_root)

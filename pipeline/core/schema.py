@@ -87,7 +87,8 @@ RECORDS = pl.Schema(
         "status": pl.String,  # published | duplicate | rejected
         "paper_id": pl.String,  # null when rejected
         "duplicate_kind": pl.String,  # null | exact | near
-        "matched_on": pl.String,  # the key that joined a duplicate: content_hash, arxiv_id, doi
+        "matched_on": pl.String,  # what joined a duplicate: content_hash, arxiv_id, doi, similarity
+        "similarity": pl.Float64,  # shingle Jaccard to the paper's canonical text (1.0 exact)
     }
 )
 
@@ -106,9 +107,26 @@ PAPERS = pl.Schema(
         "repo_url": pl.String,
         **FIELDS,
         "n_records": pl.Int64,
+        "n_variants": pl.Int64,  # distinct title/abstract versions (see VARIANTS)
         "first_seen": pl.Date,  # earliest scrape date among the paper's records
         "last_seen": pl.Date,
         "n_sightings": pl.Int64,  # distinct raw files the paper appeared in
+        "sources": pl.List(SOURCE),
+    }
+)
+
+# Every distinct title/abstract version of each paper: no version of a text is lost.
+VARIANTS = pl.Schema(
+    {
+        "paper_id": pl.String,
+        "content_hash": pl.String,
+        "title": pl.String,
+        "abstract": pl.String,
+        "is_canonical": pl.Boolean,  # the version papers.parquet shows
+        "similarity": pl.Float64,  # to the canonical version; null for the canonical
+        "n_records": pl.Int64,
+        "first_seen": pl.Date,
+        "last_seen": pl.Date,
         "sources": pl.List(SOURCE),
     }
 )

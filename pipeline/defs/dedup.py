@@ -7,6 +7,7 @@ from pipeline.core import quality
 from pipeline.core.dedup import cluster_duplicates
 from pipeline.core.publish import record_counts
 from pipeline.defs.metadata import counts_by, table_metadata
+from pipeline.settings import PipelineSettings
 
 GROUP = "dedup"
 
@@ -20,6 +21,13 @@ GROUP = "dedup"
                 "/ rejected, the paper it belongs to, duplicate_kind, and the reject reason."
             ),
         ),
+        "variants": dg.AssetOut(
+            group_name=GROUP,
+            description=(
+                "Every distinct title/abstract version of each paper with its sources and "
+                "its similarity to the canonical version: no version of a text is lost."
+            ),
+        ),
         "papers": dg.AssetOut(
             group_name=GROUP,
             description=(
@@ -29,9 +37,12 @@ GROUP = "dedup"
         ),
     },
 )
-def deduplicate(normalized_records: pl.DataFrame) -> tuple[dg.Output, dg.Output]:
-    """Group records into papers by shared content hash, arXiv id or DOI."""
-    result = cluster_duplicates(normalized_records)
+def deduplicate(
+    settings: PipelineSettings, normalized_records: pl.DataFrame
+) -> tuple[dg.Output, dg.Output, dg.Output]:
+    """Group records into papers: shared content hash, arXiv id or DOI, or verified
+    near-duplicate text (MinHash LSH candidates, exact Jaccard)."""
+    result = cluster_duplicates(normalized_records, settings.near_threshold)
     records, papers = result.records, result.papers
     return (
         dg.Output(
@@ -44,10 +55,52 @@ def deduplicate(normalized_records: pl.DataFrame) -> tuple[dg.Output, dg.Output]
             },
         ),
         dg.Output(
+            result.variants,
+            output_name="variants",
+            metadata=table_metadata(result.variants, ["paper_id", "title", "similarity"]),
+        ),
+        dg.Output(
             papers,
             output_name="papers",
-            metadata=table_metadata(papers, ["paper_id", "title", "n_records"]),
+            metadata={
+                **table_metadata(papers, ["paper_id", "title", "n_records", "n_variants"]),
+                "dedup": dg.MetadataValue.json(result.stats),
+                "largest_cluster": dg.MetadataValue.int(result.stats.get("largest_cluster", 0)),
+                "duplicate_rate_by_kind": dg.MetadataValue.json(_rates(records)),
+            },
         ),
+    )
+
+
+def _rates(records: pl.DataFrame) -> dict[str, float]:
+    n = max(records.height, 1)
+    kinds = records.drop_nulls("duplicate_kind").group_by("duplicate_kind").len()
+    return {k: round(v / n, 4) for k, v in kinds.iter_rows()}
+
+
+@dg.asset_check(
+    asset="papers",
+    blocking=True,
+    additional_ins={"records": dg.AssetIn()},
+    description=(
+        "No paper gathers more records than PipelineSettings.max_cluster_size: a giant "
+        "cluster means duplicate detection chained unrelated papers together."
+    ),
+)
+def cluster_size_bounded(
+    settings: PipelineSettings, papers: pl.DataFrame, records: pl.DataFrame
+) -> dg.AssetCheckResult:
+    largest = papers.sort("n_records", descending=True).head(1)
+    size = int(largest["n_records"][0]) if largest.height else 0
+    titles = (
+        records.filter(pl.col("paper_id") == largest["paper_id"][0])["title"].unique().to_list()
+        if largest.height
+        else []
+    )
+    return dg.AssetCheckResult(
+        passed=size <= settings.max_cluster_size,
+        description=f"largest paper has {size} records (limit {settings.max_cluster_size})",
+        metadata={"largest_cluster": size, "titles": dg.MetadataValue.json(sorted(titles)[:20])},
     )
 
 
@@ -97,4 +150,10 @@ def papers_match_records(papers: pl.DataFrame, records: pl.DataFrame) -> dg.Asse
     return _check_result(quality.papers_match_records(papers, records))
 
 
-CHECKS = [records_accounted_for, rejected_have_reasons, paper_ids_unique, papers_match_records]
+CHECKS = [
+    records_accounted_for,
+    rejected_have_reasons,
+    paper_ids_unique,
+    papers_match_records,
+    cluster_size_bounded,
+]

@@ -27,6 +27,7 @@ def published_version(
     raw_records: pl.DataFrame,
     records: pl.DataFrame,
     papers: pl.DataFrame,
+    variants: pl.DataFrame,
 ) -> dg.MaterializeResult:
     """Check the tables once more and publish them atomically."""
     outcomes = load_evidence(settings.evidence_dir, papers, records)
@@ -44,6 +45,7 @@ def published_version(
             expectations=outcomes,
             evidence_dir=settings.evidence_dir,
             run_name=context.run_id,
+            variants=variants,
             fingerprint=inputs_fingerprint(
                 list(zip(raw_files["source_file"], raw_files["sha256"], strict=True)),
                 settings.output_config(),

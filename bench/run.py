@@ -1,0 +1,277 @@
+"""``make bench``: the pipeline end to end on a generated corpus, measured.
+
+Stages are timed in-process on the core functions (the Dagster layer adds a
+constant), then the real command line runs the whole job three times in a fresh
+data directory: the first run, an unchanged rerun, and an incremental run with one
+more file of 250 new records. Duplicate detection is scored on pairs against the
+corpus's ground truth. Results print as a table and go to
+``bench/results/<date>-<N>.json``.
+
+    BENCH_N=1000000 make bench     # or: python -m bench.run --records 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from bench.make_corpus import make_corpus
+from pipeline.core.dedup import cluster_duplicates
+from pipeline.core.expectations import ExpectationSettings
+from pipeline.core.ingest import ingest
+from pipeline.core.language import empty_cache
+from pipeline.core.provenance import code_version
+from pipeline.core.publish import publish_version
+from pipeline.core.transform import transform_records
+from pipeline.core.validation import validate_candidate
+
+REPO = Path(__file__).resolve().parents[1]
+CACHE = REPO / "bench" / ".cache"
+RESULTS = REPO / "bench" / "results"
+INCREMENT_RECORDS = 250
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def corpus(n: int, seed: int) -> Path:
+    """The corpus for (n, seed), generated once and cached under bench/.cache."""
+    out = CACHE / f"corpus-{n}-{seed}"
+    if not (out / "truth.parquet").is_file():
+        if out.exists():
+            shutil.rmtree(out)
+        make_corpus(n, out, seed=seed)
+    return out
+
+
+def timed(stages: list[dict], name: str, records: int, fn: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    result = fn()
+    seconds = time.perf_counter() - start
+    stages.append(
+        {
+            "stage": name,
+            "seconds": round(seconds, 3),
+            "records_per_s": round(records / seconds) if seconds else None,
+            "peak_rss_mib": round(peak_rss_mib()),
+        }
+    )
+    return result
+
+
+def pair_count(sizes: pl.Expr) -> pl.Expr:
+    return (sizes * (sizes - 1) / 2).sum()
+
+
+def duplicate_scores(records: pl.DataFrame, truth: pl.DataFrame) -> dict:
+    """Pair precision, recall and F1 of the predicted papers against the true ones, over
+    the records the pipeline published or merged; recall per edit type."""
+    key = ["source_file", "record_index"]
+    joined = truth.join(records.select(*key, "paper_id", "status"), on=key, how="inner").filter(
+        pl.col("paper_id").is_not_null()
+    )
+    true_pairs = joined.group_by("paper").len().select(pair_count(pl.col("len"))).item()
+    predicted = joined.group_by("paper_id").len().select(pair_count(pl.col("len"))).item()
+    correct = joined.group_by("paper", "paper_id").len().select(pair_count(pl.col("len"))).item()
+    precision = correct / predicted if predicted else 1.0
+    recall = correct / true_pairs if true_pairs else 1.0
+    originals = joined.filter(pl.col("edit").is_null()).select(
+        "paper", original_id=pl.col("paper_id")
+    )
+    per_edit = (
+        joined.filter(pl.col("edit").is_not_null())
+        .join(originals.unique("paper"), on="paper", how="left")
+        .group_by("edit")
+        .agg(
+            records=pl.len(),
+            recall=(pl.col("paper_id") == pl.col("original_id")).mean(),
+        )
+        .sort("edit")
+    )
+    collisions = joined.filter(pl.col("title_collision"))
+    wrongly_merged = collisions.join(
+        joined.filter(~pl.col("title_collision")).select("paper_id", other=pl.col("paper")),
+        on="paper_id",
+    ).filter(pl.col("paper") != pl.col("other"))
+    return {
+        "pairs_true": int(true_pairs),
+        "pairs_predicted": int(predicted),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(2 * precision * recall / (precision + recall), 4)
+        if precision + recall
+        else 0.0,
+        "recall_by_edit": {
+            row["edit"]: {"records": row["records"], "recall": round(row["recall"], 4)}
+            for row in per_edit.iter_rows(named=True)
+        },
+        "title_collisions_merged": wrongly_merged["paper"].n_unique(),
+    }
+
+
+def in_process(raw_dir: Path, truth: pl.DataFrame, workdir: Path) -> dict:
+    stages: list[dict] = []
+    ingested = timed(stages, "ingest (read + parse)", len(truth), lambda: ingest(raw_dir))
+    n = ingested.records.height
+    transformed = timed(
+        stages,
+        "transform (normalise, extract, language, rules)",
+        n,
+        lambda: transform_records(ingested.records, empty_cache()),
+    )
+    deduped = timed(
+        stages, "dedup (exact + ids)", n, lambda: cluster_duplicates(transformed.records)
+    )
+    evidence = workdir / "evidence"
+    outcomes = timed(
+        stages,
+        "validate (Great Expectations)",
+        n,
+        lambda: validate_candidate(
+            deduped.papers, deduped.records, ExpectationSettings(), evidence
+        ),
+    )
+    store = workdir / "store"
+    timed(
+        stages,
+        "publish (write version)",
+        n,
+        lambda: publish_version(
+            store,
+            ingested.files,
+            ingested.records,
+            deduped.records,
+            deduped.papers,
+            expectations=outcomes,
+            evidence_dir=evidence,
+        ),
+    )
+    version = next(store.glob("v*"))
+    sizes = {p.name: p.stat().st_size for p in sorted(version.glob("*.parquet"))}
+    return {
+        "stages": stages,
+        "language": transformed.language_stats,
+        "records": n,
+        "papers": deduped.papers.height,
+        "status_counts": dict(deduped.records.group_by("status").len().iter_rows()),
+        "failed_checks": [o.name for o in outcomes if not o.passed],
+        "output_bytes": sizes,
+        "duplicates": duplicate_scores(deduped.records, truth),
+        "peak_rss_mib": round(peak_rss_mib()),
+    }
+
+
+def cli_run(data_dir: Path, label: str) -> dict:
+    """One real `python -m pipeline run`: wall time, peak RSS of the process tree."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [
+            "/usr/bin/time",
+            "-f",
+            "%M",
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            "--data-dir",
+            str(data_dir),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GX_ANALYTICS_ENABLED": "false"},
+    )
+    seconds = time.perf_counter() - start
+    summary = [line for line in proc.stdout.splitlines() if line]
+    rss_kib = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "0"
+    return {
+        "run": label,
+        "seconds": round(seconds, 2),
+        "exit": proc.returncode,
+        "peak_rss_mib": round(int(rss_kib) / 1024) if rss_kib.isdigit() else None,
+        "summary": summary,
+        "error": proc.stderr.strip().splitlines()[-2:] if proc.returncode else None,
+    }
+
+
+def end_to_end(raw_dir: Path, seed: int, workdir: Path) -> list[dict]:
+    data = workdir / "data"
+    shutil.copytree(raw_dir, data / "raw")
+    runs = [cli_run(data, "first run"), cli_run(data, "unchanged rerun")]
+    extra = corpus(INCREMENT_RECORDS, seed + 1)
+    for src in sorted((extra / "raw").glob("*.txt")):
+        shutil.copy(src, data / "raw" / f"2099-12-31-increment-{src.name}")
+    runs.append(cli_run(data, f"incremental (+{INCREMENT_RECORDS} records)"))
+    return runs
+
+
+def print_table(result: dict) -> None:
+    print(f"\nN = {result['n_records']:,} records, code {result['code_version']}")
+    print(f"{'stage':<50} {'seconds':>9} {'records/s':>11} {'peak RSS MiB':>13}")
+    for s in result["in_process"]["stages"]:
+        rate, rss = s["records_per_s"], s["peak_rss_mib"]
+        print(f"{s['stage']:<50} {s['seconds']:>9.2f} {rate:>11,} {rss:>13,}")
+    ip = result["in_process"]
+    print(f"language: {ip['language']}")
+    print(f"records {ip['records']:,}, papers {ip['papers']:,}, statuses {ip['status_counts']}")
+    print(f"failed checks: {ip['failed_checks'] or 'none'}; output bytes {ip['output_bytes']}")
+    d = ip["duplicates"]
+    print(
+        f"duplicates: precision {d['precision']}, recall {d['recall']}, F1 {d['f1']} "
+        f"({d['pairs_predicted']:,} predicted / {d['pairs_true']:,} true pairs); "
+        f"title collisions wrongly merged: {d['title_collisions_merged']}"
+    )
+    for edit, v in d["recall_by_edit"].items():
+        print(f"  recall {edit:<10} {v['recall']:>7} over {v['records']:,} records")
+    print(f"{'command-line run':<50} {'seconds':>9} {'exit':>5} {'peak RSS MiB':>13}")
+    for r in result["end_to_end"]:
+        print(f"{r['run']:<50} {r['seconds']:>9.2f} {r['exit']:>5} {r['peak_rss_mib'] or '?':>13}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=int(os.environ.get("BENCH_N", 100_000)))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-cli", action="store_true", help="only the in-process stages")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    raw_corpus = corpus(args.records, args.seed)
+    generated = time.perf_counter() - start
+    truth = pl.read_parquet(raw_corpus / "truth.parquet")
+    with tempfile.TemporaryDirectory(prefix="papers-bench-") as tmp:
+        result = {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "n_records": args.records,
+            "seed": args.seed,
+            "code_version": code_version(),
+            "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+            "corpus_seconds_or_cached": round(generated, 1),
+            "in_process": in_process(raw_corpus / "raw", truth, Path(tmp)),
+            "end_to_end": []
+            if args.skip_cli
+            else end_to_end(raw_corpus / "raw", args.seed, Path(tmp)),
+        }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-{args.records}.json"
+    out.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    print_table(result)
+    print(f"\nwritten to {out.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
