@@ -133,8 +133,12 @@ def _similarity_to_canonical(clustered: pl.DataFrame) -> pl.DataFrame:
     )
     if variants.is_empty():
         return variants.with_columns(similarity=pl.lit(None, pl.Float64))
+    involved = pl.concat(
+        [variants.select("content_hash"), variants.select(content_hash="canonical_hash")]
+    ).unique()
     texts = (
-        clustered.select("content_hash", text=pl.concat_str(["title", "abstract"], separator=" "))
+        clustered.join(involved, on="content_hash")
+        .select("content_hash", text=pl.concat_str(["title", "abstract"], separator=" "))
         .unique("content_hash")
         .sort("content_hash")
         .with_row_index("t")

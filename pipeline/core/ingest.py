@@ -26,6 +26,7 @@ from pipeline.core.json_readers import (
     UnknownShapeError,
     parse_json_records,
 )
+from pipeline.core.store import file_sha256
 from pipeline.core.text_dump import ParsedRecord, parse_text_dump
 
 Progress = Callable[[str], None]
@@ -53,15 +54,6 @@ def list_raw_files(raw_dir: Path) -> list[Path]:
         for p in raw_dir.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
     )
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def hash_raw_files(raw_dir: Path) -> list[tuple[str, str | None]]:

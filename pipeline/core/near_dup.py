@@ -26,7 +26,10 @@ SHINGLE_WORDS = 3
 NUM_BINS = 128
 BIN_BITS = 7  # 2**7 == NUM_BINS
 MAX_BUCKET = 200  # larger buckets are boilerplate, not duplicates: they are skipped
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 20_000
+# How far below the threshold a signature estimate may fall and still be verified: the
+# standard error of a 128-bin estimate is at most 0.045, so 0.15 is over 3 of them.
+ESTIMATE_SLACK = 0.15
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)
 _C1 = 0x100000001B3
@@ -62,10 +65,24 @@ def lsh_params(threshold: float, num_bins: int = NUM_BINS) -> tuple[int, int]:
 
 
 def shingles(texts: pl.Series) -> pl.DataFrame:
-    """Unique (row, shingle hash) pairs: word 3-grams; texts under 3 words use their words."""
+    """Unique (row, shingle hash) pairs: word 3-grams; texts under 3 words use their words.
+
+    Built in chunks: the exploded words of a large corpus would otherwise hold several
+    GB at once, while the result (12 bytes a shingle) is small.
+    """
+    parts = [
+        _shingles(texts.slice(start, CHUNK_ROWS), start)
+        for start in range(0, texts.len(), CHUNK_ROWS)
+    ]
+    if not parts:
+        return pl.DataFrame(schema={"row": pl.UInt32, "shingle": pl.UInt64})
+    return pl.concat(parts)
+
+
+def _shingles(texts: pl.Series, offset: int) -> pl.DataFrame:
     words = (
         pl.DataFrame({"text": texts})
-        .with_row_index("row")
+        .with_row_index("row", offset=offset)
         .select(
             "row",
             w=pl.col("text").str.to_lowercase().str.extract_all(r"[\p{L}\p{N}]+"),
@@ -186,20 +203,30 @@ def find_near_duplicates(texts: pl.Series, threshold: float = 0.5) -> NearDuplic
     bands, rows = lsh_params(threshold)
     sh = shingles(texts)
     keys = np.empty((n, bands), dtype=np.uint64)
+    compact = np.empty((n, NUM_BINS), dtype=np.uint32)  # low 32 bits: enough to compare
     for start in range(0, n, CHUNK_ROWS):
         part = sh.filter(pl.col("row").is_between(start, start + CHUNK_ROWS - 1)).with_columns(
             pl.col("row") - start
         )
         size = min(CHUNK_ROWS, n - start)
-        keys[start : start + size] = band_keys(signatures(part, size), bands, rows)
+        sig = signatures(part, size)
+        keys[start : start + size] = band_keys(sig, bands, rows)
+        compact[start : start + size] = sig.astype(np.uint32)
     candidates, oversized = candidate_pairs(keys)
-    verified = jaccard(candidates, sh)
+    # Cheap first cut: the share of equal bins estimates the Jaccard similarity; only
+    # pairs whose estimate comes near the threshold pay for the exact computation.
+    a = candidates["a"].to_numpy()
+    b = candidates["b"].to_numpy()
+    estimate = (compact[a] == compact[b]).mean(axis=1) if len(a) else np.empty(0)
+    likely = candidates.filter(pl.Series(estimate >= threshold - ESTIMATE_SLACK))
+    verified = jaccard(likely, sh)
     pairs = verified.filter(pl.col("similarity") >= threshold)
     stats = {
         "texts": n,
         "bands": bands,
         "rows": rows,
         "candidates": candidates.height,
+        "candidates_after_estimate": likely.height,
         "verified": pairs.height,
         "rejected_candidates": candidates.height - pairs.height,
         "oversized_buckets": oversized,
