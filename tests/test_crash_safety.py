@@ -79,7 +79,7 @@ def test_killing_a_publisher_at_random_moments_never_corrupts_the_store(tmp_path
         killed_mid_write += bool(staging_dirs(root) - old)
         assert_store_is_consistent(root)
     # Kills landed inside publishes, leaving half-written staging directories.
-    assert killed_mid_write >= 2
+    assert killed_mid_write >= 1, f"no kill landed inside a publish ({len(delays)} tries)"
     # After all that, a normal publish completes and cleans up what the kills left.
     store = VersionStore(root)
     before = store.versions()

@@ -34,18 +34,18 @@ GENERAL_TERMS = [
 _TOKEN = r"[^\W_][\w.+-]*[\w+]"
 _TITLE_NAME = rf"^({_TOKEN})(?:\s*:|\s+--?\s|\s+Technical Report$)"
 _CALL_OUR = (
-    r"(?i:\bwe\s+call\s+(?:our|the|this)\s+(?:method|approach|model|framework|system|network"
+    r"(?i:(?-u:\b)we\s+call\s+(?:our|the|this)\s+(?:method|approach|model|framework|system|network"
     rf"|algorithm|architecture|detector))\s+({_TOKEN})"
 )
-_NAME_EXPANSION = r"\b([A-Z][\w-]*)\s+\(([A-Z][^()]{5,100})\)"
+_NAME_EXPANSION = r"(?-u:\b)([A-Z][\w-]*)\s+\(([A-Z][^()]{5,100})\)"
 # A sentence where the authors introduce their own method: "we (then) propose",
 # "we embrace this and introduce", "our proposed", "the proposed".
 _INTRODUCING = (
-    r"(?i:\bwe\b[^.]{0,60}?\b(?:propose|present|introduce|develop|design|call|dub|name|term"
-    r"|coin)\w*|\b(?:our|the)\s+proposed)"
+    r"(?i:(?-u:\b)we(?:\s+[^\s.]+){0,6}?\s+(?:propose|present|introduce|develop|design|call|dub|name|term"
+    r"|coin)\w*|(?-u:\b)(?:our|the)\s+proposed)"
 )
 _INTRODUCED_ACRONYM = (
-    rf"{_INTRODUCING}\b[^.]{{0,200}}?\(((?-i:[A-Za-z0-9][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*))\)"
+    rf"{_INTRODUCING}(?-u:\b)[^.]*?\(((?-i:[A-Za-z0-9][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*))\)"
 )
 _FOR_SHORT = r"\(or\s+[\"“']?([^\s\"”']+)[\"”']?\s+for\s+short\)"
 # A coined name: a token (hyphenated parts allowed) with a capital after its first
@@ -55,7 +55,7 @@ _COINED_SHAPE = r"^.+[A-Z0-9]"
 # "CAM-based", "U-Net-like": descriptions, not names.
 _DESCRIPTIVE_SUFFIX = r"-(?:based|like|style|aware|free|wise|driven|guided|level|specific)$"
 _COINED_NAME = (
-    r"(?i:\b(?:we\s+(?:propose|present|introduce|call)|which\s+we\s+call|to\s+propose"
+    r"(?i:(?-u:\b)(?:we\s+(?:propose|present|introduce|call)|which\s+we\s+call|to\s+propose"
     r"|proposing|called|named|dubbed|termed|(?:the|our)\s+proposed(?:\s+\w+,)?))"
     r"\s+(?:(?i:a|an|the)\s+)?[`'\"“]?"
     rf"((?-i:{_COINED}))(?:[\s,.;:'\"”]|$)"
