@@ -31,8 +31,9 @@ GROUP = "dedup"
         "papers": dg.AssetOut(
             group_name=GROUP,
             description=(
-                "One row per paper: records with the same normalised title and abstract are "
-                "one paper, with a paper_id derived from its content and every source listed."
+                "One row per paper: records sharing their normalised text, arXiv id or DOI, or "
+                "verified near-duplicate text, are one paper; the canonical version's clean text "
+                "and fields, a paper_id derived from its first sighting, every source listed."
             ),
         ),
     },

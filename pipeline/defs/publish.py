@@ -16,8 +16,8 @@ GROUP = "publish"
     group_name=GROUP,
     description=(
         "A complete, immutable snapshot under <data_dir>/processed/papers/vNNNN "
-        "(papers, records, files, manifest.json) with LATEST pointing at it. Same content "
-        "as the latest version: no new version."
+        "(papers, records, variants, files, manifest.json, validation.json, data_docs/) with "
+        "LATEST pointing at it. Same content as the latest version: no new version."
     ),
 )
 def published_version(
