@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import polars as pl
@@ -27,6 +28,7 @@ LANGDETECT_SEED = 0
 # Below this many texts a worker pool costs more to start than it saves.
 MIN_TEXTS_FOR_POOL = 2000
 CHUNK_SIZE = 1000
+PROGRESS_EVERY_SECONDS = 10.0
 CACHE_SCHEMA = pl.Schema(
     {"content_hash": pl.String, "language": pl.String, "language_prob": pl.Float64}
 )
@@ -58,20 +60,36 @@ def _detect_chunk(texts: Sequence[str | None]) -> list[tuple[str | None, float |
 
 
 def detect_languages(
-    texts: Sequence[str | None], workers: int | None = None
+    texts: Sequence[str | None],
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[tuple[str | None, float | None]]:
-    """Detect every text, in worker processes when there are enough texts to pay off."""
+    """Detect every text, in worker processes when there are enough texts to pay off.
+
+    ``progress`` hears how far it got every PROGRESS_EVERY_SECONDS: a large first run
+    spends minutes here.
+    """
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(texts) < MIN_TEXTS_FOR_POOL:
         return _detect_chunk(texts)
     chunks = [texts[i : i + CHUNK_SIZE] for i in range(0, len(texts), CHUNK_SIZE)]
+    results: list[tuple[str | None, float | None]] = []
+    last = time.monotonic()
     # spawn, not fork: forking a process that runs polars' thread pool can deadlock.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return [result for chunk in pool.map(_detect_chunk, chunks) for result in chunk]
+        for chunk in pool.map(_detect_chunk, chunks):
+            results.extend(chunk)
+            if progress and time.monotonic() - last > PROGRESS_EVERY_SECONDS:
+                progress(f"language: detected {len(results)}/{len(texts)} texts")
+                last = time.monotonic()
+    return results
 
 
 def detect_with_cache(
-    records: pl.DataFrame, cache: pl.DataFrame, workers: int | None = None
+    records: pl.DataFrame,
+    cache: pl.DataFrame,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
     """Add ``language`` and ``language_prob`` to ``records``, reusing ``cache``.
 
@@ -83,7 +101,7 @@ def detect_with_cache(
         .unique("content_hash", keep="first", maintain_order=True)
         .join(cache.select("content_hash"), on="content_hash", how="anti")
     )
-    results = detect_languages(todo["abstract"].to_list(), workers)
+    results = detect_languages(todo["abstract"].to_list(), workers, progress)
     fresh = pl.DataFrame(
         {
             "content_hash": todo["content_hash"],

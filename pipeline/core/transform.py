@@ -7,7 +7,7 @@ rules improve; ``title`` and ``abstract`` then hold the clean text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -37,11 +37,12 @@ def transform_records(
     languages: Sequence[str] = DEFAULT_LANGUAGES,
     workers: int | None = None,
     bounds: ExpectationSettings | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Transformed:
     """Every raw record with clean text, extracted fields, language and its verdict."""
     df = extract_fields(normalize_text(raw))
     cache = empty_cache() if language_cache is None else language_cache
-    df, cache, stats = detect_with_cache(df, cache, workers)
+    df, cache, stats = detect_with_cache(df, cache, workers, progress)
     df = apply_record_rules(df, record_rules(languages, bounds))
     return Transformed(
         records=schema.conform(df, schema.NORMALIZED_RECORDS, "normalized_records"),

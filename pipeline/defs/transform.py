@@ -35,6 +35,7 @@ def normalized_records(
         settings.languages,
         workers=settings.workers or None,
         bounds=settings.expectations(),
+        progress=context.log.info,
     )
     _write_cache(result.language_cache, cache_path)
     df = result.records
