@@ -73,6 +73,8 @@ def timed(stages: list[dict], name: str, records: int, fn: Callable[[], Any]) ->
             "peak_rss_mib": round(peak_rss_mib()),
         }
     )
+    # As it happens, so a run stopped part-way (memory, time) still shows how far it got.
+    print(f"{name}: {seconds:.2f} s, peak RSS {peak_rss_mib():,.0f} MiB", flush=True)
     return result
 
 
