@@ -70,7 +70,7 @@ _CODE_PROMISE = "|".join(
 )
 _REPRODUCTION = r"^\s*\[(?i:re)\]"
 _SUPERSEDED = (
-    r"(?i)(?:older|earlier|previous|outdated|old)\s+version\b(?s:.{0,200}?)"
+    r"(?i)(?:older|earlier|previous|outdated|old)\s+version(?-u:\b)[^\n]*?"
     r"(?:arxiv:\s*|arxiv\.org/(?:abs|pdf)/)(\d{4}\.\d{4,5})"
 )
 
@@ -167,6 +167,13 @@ def clean_text_latex(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return pl.concat([df.filter(~marked.fill_null(False)), fixed]).sort("_row").drop("_row")
 
 
+def _on_rows(df: pl.DataFrame, mask: pl.Expr, **columns: pl.Expr) -> pl.DataFrame:
+    """Add ``columns`` computed on the rows where ``mask`` holds; null elsewhere."""
+    indexed = df.with_row_index("_row")
+    part = indexed.filter(mask).select("_row", **columns)
+    return indexed.join(part, on="_row", how="left", maintain_order="left").drop("_row")
+
+
 def extract_fields(df: pl.DataFrame) -> pl.DataFrame:
     """Add the extracted columns, computed from ``title``/``abstract`` (normalised text).
 
@@ -187,9 +194,15 @@ def extract_fields(df: pl.DataFrame) -> pl.DataFrame:
         arxiv_ids=text.str.extract_all(_ARXIV_REF)
         .list.eval(pl.element().str.replace(_ARXIV_REF_ID, "${1}"))
         .list.unique(maintain_order=True),
-        superseded_by=pl.col("abstract").str.extract(_SUPERSEDED, 1),
         is_reproduction=pl.col("title").str.contains(_REPRODUCTION).fill_null(False),
     ).drop("_urls")
+    # Only an abstract that cites an arXiv id can point to a newer version of itself:
+    # the regex runs on those few rows instead of every abstract.
+    df = _on_rows(
+        df,
+        pl.col("arxiv_ids").list.len() > 0,
+        superseded_by=pl.col("abstract").str.extract(_SUPERSEDED, 1),
+    )
     df = clean_text_latex(df, ["title", "abstract"])
     clean = pl.concat_str([pl.col("title"), pl.col("abstract")], separator="\n", ignore_nulls=True)
     return df.with_columns(
