@@ -26,6 +26,11 @@ STRONG_KEYS = ("content_hash", "arxiv_id", "doi")
 # Shingle Jaccard from which two texts are the same paper: chosen on the benchmark's
 # ground truth (see README, Performance).
 NEAR_THRESHOLD = 0.5
+# What near-duplicate detection compares, and how a paper lists its records.
+_MATCH_TEXT = pl.concat_str(["title", "abstract"], separator=" ")
+_SOURCE = pl.struct(
+    file=pl.col("source_file"), index=pl.col("record_index"), line=pl.col("line_start")
+)
 MAX_PROPAGATION_ROUNDS = 100
 
 
@@ -73,7 +78,7 @@ def _near_keys(ok: pl.DataFrame, threshold: float | None) -> tuple[pl.DataFrame,
     texts = (
         ok.group_by("content_hash")
         .agg(
-            text=pl.concat_str(["title", "abstract"], separator=" ").first(),
+            text=_MATCH_TEXT.first(),
             arxiv_id=pl.col("arxiv_id").drop_nulls().first(),
             doi=pl.col("doi").drop_nulls().first(),
         )
@@ -138,7 +143,7 @@ def _similarity_to_canonical(clustered: pl.DataFrame) -> pl.DataFrame:
     ).unique()
     texts = (
         clustered.join(involved, on="content_hash")
-        .select("content_hash", text=pl.concat_str(["title", "abstract"], separator=" "))
+        .select("content_hash", text=_MATCH_TEXT)
         .unique("content_hash")
         .sort("content_hash")
         .with_row_index("t")
@@ -256,11 +261,7 @@ def _variants(clustered: pl.DataFrame) -> pl.DataFrame:
             n_records=pl.len().cast(pl.Int64),
             first_seen=pl.col("scrape_date").min(),
             last_seen=pl.col("scrape_date").max(),
-            sources=pl.struct(
-                file=pl.col("source_file"),
-                index=pl.col("record_index"),
-                line=pl.col("line_start"),
-            ),
+            sources=_SOURCE,
         )
         .sort("paper_id", "content_hash")
     )
@@ -287,11 +288,7 @@ def _papers(clustered: pl.DataFrame) -> pl.DataFrame:
             first_seen=pl.col("scrape_date").min(),
             last_seen=pl.col("scrape_date").max(),
             n_sightings=pl.col("source_file").n_unique().cast(pl.Int64),
-            sources=pl.struct(
-                file=pl.col("source_file"),
-                index=pl.col("record_index"),
-                line=pl.col("line_start"),
-            ).sort_by("source_file", "record_index"),
+            sources=_SOURCE.sort_by("source_file", "record_index"),
         )
         .sort("paper_id")
     )

@@ -84,6 +84,14 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+def write_parquet_atomic(df: pl.DataFrame, path: Path) -> None:
+    """Write ``df`` to ``path`` through a temporary name, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
+    df.write_parquet(tmp, compression=PARQUET_COMPRESSION)
+    tmp.replace(path)
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that readers see the old or the new file, never a mix."""
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")

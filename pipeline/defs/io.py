@@ -5,11 +5,12 @@ output with the same tools as the published dataset, and lets the UI
 re-materialize one asset from its stored inputs.
 """
 
-import uuid
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
+
+from pipeline.core.store import write_parquet_atomic
 
 
 class PolarsParquetIOManager(dg.ConfigurableIOManager):
@@ -22,10 +23,7 @@ class PolarsParquetIOManager(dg.ConfigurableIOManager):
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
         path = self._path(context.asset_key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        obj.write_parquet(tmp, compression="zstd")
-        tmp.replace(path)
+        write_parquet_atomic(obj, path)
         context.add_output_metadata({"stored_at": dg.MetadataValue.path(str(path))})
 
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:

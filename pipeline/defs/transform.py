@@ -1,12 +1,11 @@
 """Assets of the transform stage: clean text, keys, extracted fields, language, rules."""
 
-import uuid
-
 import dagster as dg
 import polars as pl
 
 from pipeline.core.language import empty_cache
 from pipeline.core.rules import reason_counts
+from pipeline.core.store import write_parquet_atomic
 from pipeline.core.transform import transform_records
 from pipeline.defs.metadata import table_metadata
 from pipeline.settings import PipelineSettings
@@ -37,7 +36,7 @@ def normalized_records(
         bounds=settings.expectations(),
         progress=context.log.info,
     )
-    _write_cache(result.language_cache, cache_path)
+    write_parquet_atomic(result.language_cache, cache_path)
     df = result.records
     stats = result.language_stats
     context.log.info(
@@ -53,13 +52,6 @@ def normalized_records(
             "language_cache_hits": stats["cache_hits"],
         },
     )
-
-
-def _write_cache(cache: pl.DataFrame, path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    cache.write_parquet(tmp, compression="zstd")
-    tmp.replace(path)
 
 
 def _top(df: pl.DataFrame, column: str) -> dict[str, int]:
