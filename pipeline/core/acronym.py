@@ -41,11 +41,14 @@ _NAME_EXPANSION = r"(?-u:\b)([A-Z][\w-]*)\s+\(([A-Z][^()]{5,100})\)"
 # A sentence where the authors introduce their own method: "we (then) propose",
 # "we embrace this and introduce", "our proposed", "the proposed".
 _INTRODUCING = (
-    r"(?:(?-u:\b)[Ww]e(?:\s+[^\s.]+){0,6}?\s+(?:propose|present|introduce|develop|design|call"
-    r"|dub|name|term|coin)\w*|(?-u:\b)(?:[Oo]ur|[Tt]he)\s+proposed)"
+    r"(?:(?-u:\b)[Ww]e(?: [^ .]+){0,6}? (?:propose|present|introduce|develop|design|call"
+    r"|dub|name|term|coin)\w*|(?-u:\b)(?:[Oo]ur|[Tt]he) proposed)"
 )
 # Case is spelled out ([Ww]e) rather than asked of the engine with (?i): a
 # case-insensitive pattern this long is several times slower in polars' regex engine.
+# For the same reason the two hot patterns below match a literal space, not \s: the
+# text they read is normalised (whitespace runs are one space), and Unicode \s
+# doubles their cost.
 _INTRODUCED_ACRONYM = (
     rf"{_INTRODUCING}(?-u:\b)[^.]*?\(([A-Za-z0-9][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*)\)"
 )
@@ -57,10 +60,10 @@ _COINED_SHAPE = r"^.+[A-Z0-9]"
 # "CAM-based", "U-Net-like": descriptions, not names.
 _DESCRIPTIVE_SUFFIX = r"-(?:based|like|style|aware|free|wise|driven|guided|level|specific)$"
 _COINED_NAME = (
-    r"(?:(?-u:\b)(?:[Ww]e\s+(?:propose|present|introduce|call)|[Ww]hich\s+we\s+call"
-    r"|to\s+propose|[Pp]roposing|called|named|dubbed|termed|(?:[Tt]he|[Oo]ur)\s+proposed"
-    r"(?:\s+\w+,)?))\s+(?:(?:[Aa]n?|[Tt]he)\s+)?[`'\"“]?"
-    rf"({_COINED})(?:[\s,.;:'\"”]|$)"
+    r"(?:(?-u:\b)(?:[Ww]e (?:propose|present|introduce|call)|[Ww]hich we call"
+    r"|to propose|[Pp]roposing|called|named|dubbed|termed|(?:[Tt]he|[Oo]ur) proposed"
+    r"(?: \w+,)?)) (?:(?:[Aa]n?|[Tt]he) )?[`'\"“]?"
+    rf"({_COINED})(?:[ ,.;:'\"”]|$)"
 )
 
 
@@ -88,8 +91,14 @@ def _named_by_expansion(abstract: pl.Series) -> pl.Series:
     return pl.Series(out, dtype=pl.String)
 
 
-def acronym(df: pl.DataFrame) -> pl.Series:
-    """The method name of each row of ``df`` (columns title, abstract), or null."""
+def acronym_rules(df: pl.DataFrame) -> dict[str, pl.Expr]:
+    """Each rule's candidate name for every row of ``df`` (columns title, abstract), in
+    rule order; :func:`first_name` picks the winner.
+
+    Separate expressions rather than one ``coalesce``: polars runs the top-level
+    expressions of a ``with_columns`` on parallel threads, and one expression tree
+    on one thread. Only rule 3's Python pass runs here, eagerly, on ``df``.
+    """
     title_name = pl.col("title").str.extract(_TITLE_NAME, 1)
     not_general = ~pl.element().is_in(GENERAL_TERMS)
 
@@ -108,20 +117,31 @@ def acronym(df: pl.DataFrame) -> pl.Series:
         )
         .list.first()
     )
-    firsts = df.select(
-        title=pl.when(~title_name.str.to_lowercase().is_in(_GENERIC_TITLE_WORDS)).then(title_name),
-        call_our=pl.col("abstract").str.extract(_CALL_OUR, 1),
-        introduced=pl.col("abstract")
+    introduced = (
+        pl.col("abstract")
         .str.extract_all(_INTRODUCED_ACRONYM)
         .list.eval(pl.element().str.extract(r"\(([^()]+)\)$", 1))
         .list.eval(pl.element().filter(not_general))
-        .list.first(),
-        for_short=pl.col("abstract").str.extract(_FOR_SHORT, 1),
-        coined=usable(coined),
-        expansion=usable(pl.lit(_named_by_expansion(df["abstract"].fill_null("")))),
+        .list.first()
     )
-    return firsts.select(
-        pl.coalesce("title", "call_our", "expansion", "introduced", "for_short", "coined").alias(
-            "acronym"
-        )
-    ).to_series()
+    return {
+        "_acronym_title": pl.when(~title_name.str.to_lowercase().is_in(_GENERIC_TITLE_WORDS)).then(
+            title_name
+        ),
+        "_acronym_call_our": pl.col("abstract").str.extract(_CALL_OUR, 1),
+        "_acronym_expansion": usable(pl.lit(_named_by_expansion(df["abstract"].fill_null("")))),
+        "_acronym_introduced": introduced,
+        "_acronym_for_short": pl.col("abstract").str.extract(_FOR_SHORT, 1),
+        "_acronym_coined": usable(coined),
+    }
+
+
+def first_name(rules: dict[str, pl.Expr]) -> pl.Expr:
+    """The first rule's hit, over the columns :func:`acronym_rules` added."""
+    return pl.coalesce(list(rules))
+
+
+def acronym(df: pl.DataFrame) -> pl.Series:
+    """The method name of each row of ``df`` (columns title, abstract), or null."""
+    rules = acronym_rules(df)
+    return df.with_columns(**rules).select(first_name(rules).alias("acronym")).to_series()

@@ -16,7 +16,7 @@ from importlib import resources
 
 import polars as pl
 
-from pipeline.core.acronym import acronym
+from pipeline.core.acronym import acronym_rules, first_name
 from pipeline.core.latex import clean_latex
 
 # A URL starts at its scheme even when a word is glued in front ("frameworkhttps://")
@@ -174,6 +174,17 @@ def _on_rows(df: pl.DataFrame, mask: pl.Expr, **columns: pl.Expr) -> pl.DataFram
     return indexed.join(part, on="_row", how="left", maintain_order="left").drop("_row")
 
 
+def _word_count(text: pl.Expr) -> pl.Expr:
+    """Words in ``text``, which is normalised: single spaces, trimmed (see
+    ``normalize.clean_text``). Counting the spaces is 5x faster than matching ``\\S+``."""
+    return (
+        pl.when(text.str.len_bytes() > 0)
+        .then(text.str.count_matches(" ") + 1)
+        .otherwise(0)
+        .cast(pl.Int64)
+    )
+
+
 def extract_fields(df: pl.DataFrame) -> pl.DataFrame:
     """Add the extracted columns, computed from ``title``/``abstract`` (normalised text).
 
@@ -205,12 +216,17 @@ def extract_fields(df: pl.DataFrame) -> pl.DataFrame:
     )
     df = clean_text_latex(df, ["title", "abstract"])
     clean = pl.concat_str([pl.col("title"), pl.col("abstract")], separator="\n", ignore_nulls=True)
-    return df.with_columns(
-        code_url=pl.col("code_urls").list.first(),
-        code_promised=(pl.col("code_urls").list.len() > 0)
-        | pl.col("abstract").str.contains(_CODE_PROMISE).fill_null(False),
-        acronym=acronym(df),
-        datasets=_match_vocabulary(clean, load_vocabulary("datasets")),
-        tasks=_match_vocabulary(clean, load_vocabulary("tasks")),
-        n_words=pl.col("abstract").str.count_matches(r"\S+").fill_null(0).cast(pl.Int64),
+    acronyms = acronym_rules(df)
+    return (
+        df.with_columns(
+            code_url=pl.col("code_urls").list.first(),
+            code_promised=(pl.col("code_urls").list.len() > 0)
+            | pl.col("abstract").str.contains(_CODE_PROMISE).fill_null(False),
+            datasets=_match_vocabulary(clean, load_vocabulary("datasets")),
+            tasks=_match_vocabulary(clean, load_vocabulary("tasks")),
+            n_words=_word_count(pl.col("abstract")),
+            **acronyms,
+        )
+        .with_columns(acronym=first_name(acronyms))
+        .drop(list(acronyms))
     )
