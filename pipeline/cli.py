@@ -22,9 +22,20 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
 RUN_LOCK = ".run.lock"
-# No telemetry: the pipeline runs on machines without internet access. One run at a
-# time: runs of one data directory share its intermediate tables.
-DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n"
+# No telemetry: the pipeline runs on machines without internet access. One global run
+# at a time (runs of one data directory share its intermediate tables); per-file
+# partition runs write only their own entries, so two of them (one per core) may run
+# beside it.
+DAGSTER_YAML = """telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 2
+    tag_concurrency_limits:
+      - key: papers_pipeline/stage
+        value: global
+        limit: 1
+"""
 
 
 class CliError(Exception):

@@ -8,27 +8,43 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipeline.defs import automation, dedup, ingest, publish, transform, validate
+from pipeline.defs import automation, dedup, ingest, publish, validate
 from pipeline.defs.io import PolarsParquetIOManager
 from pipeline.settings import PipelineSettings, default_data_dir
 
 JOB_NAME = "papers_job"
+FILE_JOB_NAME = "file_job"
+# At most one run of the global stages at a time (they share processed/_assets); file
+# partitions may run beside each other and beside it (each writes its own entry).
+GLOBAL_RUN_TAGS = {"papers_pipeline/stage": "global"}
 
 papers_job = dg.define_asset_job(
     JOB_NAME,
-    selection=dg.AssetSelection.all(),
-    description="Parse every raw scrape, deduplicate, check and publish a new dataset version.",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(ingest.file_records),
+    description=(
+        "Gather every raw file's records (reusing stored per-file outputs), deduplicate, "
+        "check and publish a new dataset version."
+    ),
+    tags=GLOBAL_RUN_TAGS,
+)
+file_job = dg.define_asset_job(
+    FILE_JOB_NAME,
+    selection=dg.AssetSelection.assets(ingest.file_records),
+    partitions_def=ingest.RAW_FILES,
+    description="Parse and transform one raw file (a partition of raw_files) and store it.",
 )
 
-SCHEDULES, SENSORS = automation.build_automation(papers_job)
+SCHEDULES, SENSORS = automation.build_automation(papers_job, file_job)
 
 
-ASSETS = [
-    ingest.parse_raw,
-    transform.normalized_records,
+# The stages every run of papers_job executes, in order; file_records is the per-file
+# stage (a partition per raw file) that they reuse.
+GLOBAL_ASSETS = [
+    ingest.collect_records,
     dedup.deduplicate,
     publish.published_version,
 ]
+ASSETS = [ingest.file_records, *GLOBAL_ASSETS]
 CHECKS = [*dedup.CHECKS, validate.great_expectations]
 
 
@@ -46,7 +62,7 @@ def build_definitions(data_dir: str | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
-        jobs=[papers_job],
+        jobs=[papers_job, file_job],
         schedules=SCHEDULES,
         sensors=SENSORS,
         resources=build_resources(data_dir),

@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline.core.expectations import ExpectationSettings
+from pipeline.core.file_outputs import FileOutputStore, RecordSettings
 from pipeline.core.json_readers import DEFAULT_FIELD_MAP
 
 DATA_DIR_ENV = "PAPERS_PIPELINE_DATA_DIR"
@@ -59,6 +60,16 @@ class PipelineSettings(dg.ConfigurableResource):
         """The settings that shape a version's content (not where files live or how many
         workers compute them): part of the inputs fingerprint."""
         return self.model_dump(exclude={"data_dir", "workers", "keep_versions"})
+
+    def record_settings(self) -> RecordSettings:
+        """What shapes each file's transformed records: part of their stored entries' key."""
+        return RecordSettings(
+            field_map=self.field_map, languages=tuple(self.languages), bounds=self.expectations()
+        )
+
+    def file_outputs(self) -> FileOutputStore:
+        """Each raw file's transformed records, kept between runs."""
+        return FileOutputStore(self.processed_dir / "_files", self.record_settings())
 
     def expectations(self, previous_papers: int | None = None) -> ExpectationSettings:
         """The bounds shared by the record rules and the Great Expectations suites."""

@@ -16,13 +16,15 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.core.store import VersionStore
-from pipeline.definitions import ASSETS, CHECKS, build_definitions, build_resources
+from pipeline.definitions import ASSETS, CHECKS, GLOBAL_ASSETS, build_definitions, build_resources
 from tests.conftest import REPO, SAMPLE, TEST_DATA
 
 
 def materialize_all(data_dir: Path) -> dg.ExecuteInProcessResult:
+    """What papers_job runs: every stage but the per-file partitions it reuses."""
     return dg.materialize(
         [*ASSETS, *CHECKS],
+        selection=GLOBAL_ASSETS,
         resources=build_resources(str(data_dir)),
         instance=dg.DagsterInstance.ephemeral(),
     )
@@ -265,18 +267,3 @@ def test_a_refused_publish_keeps_latest_and_the_candidate(
         "papers.row_count_not_dropping",
         "records.reject_rate",
     }
-
-
-def test_the_sensor_requests_a_run_only_when_the_raw_directory_changes(data_dir: Path) -> None:
-    defs = build_definitions(str(data_dir))
-    sensor = defs.resolve_sensor_def("new_raw_files")
-    resources = build_resources(str(data_dir))
-    with dg.build_sensor_context(resources=resources) as context:
-        first = sensor(context)
-        assert isinstance(first, dg.RunRequest)
-        context.update_cursor(first.run_key)
-        assert isinstance(sensor(context), dg.SkipReason)
-        (data_dir / "raw" / "2026-11-24-trending.txt").write_text("A Title\nAn abstract.\n")
-        again = sensor(context)
-        assert isinstance(again, dg.RunRequest)
-        assert again.run_key != first.run_key

@@ -59,29 +59,61 @@ def _detect_chunk(texts: Sequence[str | None]) -> list[tuple[str | None, float |
     return out
 
 
+class LanguagePool:
+    """Worker processes for language detection, started on first use and shared by every
+    batch of a run: starting spawn workers (and loading langdetect's profiles in each)
+    costs about a second, too much to pay per file."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn, not fork: forking a process that runs polars' threads can deadlock.
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self) -> LanguagePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def detect_languages(
     texts: Sequence[str | None],
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
+    pool: LanguagePool | None = None,
 ) -> list[tuple[str | None, float | None]]:
     """Detect every text, in worker processes when there are enough texts to pay off.
 
-    ``progress`` hears how far it got every PROGRESS_EVERY_SECONDS: a large first run
-    spends minutes here.
+    ``pool`` is reused when given, else a pool lives for this call. ``progress`` hears
+    how far it got every PROGRESS_EVERY_SECONDS: a large first run spends minutes here.
     """
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(texts) < MIN_TEXTS_FOR_POOL:
+    own = pool is None
+    pool = pool or LanguagePool(workers)
+    if pool.workers <= 1 or len(texts) < MIN_TEXTS_FOR_POOL:
         return _detect_chunk(texts)
     chunks = [texts[i : i + CHUNK_SIZE] for i in range(0, len(texts), CHUNK_SIZE)]
     results: list[tuple[str | None, float | None]] = []
     last = time.monotonic()
-    # spawn, not fork: forking a process that runs polars' thread pool can deadlock.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for chunk in pool.map(_detect_chunk, chunks):
+    try:
+        for chunk in pool.executor().map(_detect_chunk, chunks):
             results.extend(chunk)
             if progress and time.monotonic() - last > PROGRESS_EVERY_SECONDS:
                 progress(f"language: detected {len(results)}/{len(texts)} texts")
                 last = time.monotonic()
+    finally:
+        if own:
+            pool.close()
     return results
 
 
@@ -90,6 +122,7 @@ def detect_with_cache(
     cache: pl.DataFrame,
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
+    pool: LanguagePool | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
     """Add ``language`` and ``language_prob`` to ``records``, reusing ``cache``.
 
@@ -101,7 +134,7 @@ def detect_with_cache(
         .unique("content_hash", keep="first", maintain_order=True)
         .join(cache.select("content_hash"), on="content_hash", how="anti")
     )
-    results = detect_languages(todo["abstract"].to_list(), workers, progress)
+    results = detect_languages(todo["abstract"].to_list(), workers, progress, pool)
     fresh = pl.DataFrame(
         {
             "content_hash": todo["content_hash"],

@@ -84,12 +84,18 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def write_parquet_atomic(df: pl.DataFrame, path: Path) -> None:
-    """Write ``df`` to ``path`` through a temporary name, so readers never see half a file."""
+def write_parquet_atomic(
+    df: pl.DataFrame, path: Path, metadata: dict[str, str] | None = None
+) -> None:
+    """Write ``df`` to ``path`` through a temporary name, so readers never see half a file.
+    ``metadata`` goes into the file's key-value metadata."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
-    df.write_parquet(tmp, compression=PARQUET_COMPRESSION)
-    tmp.replace(path)
+    try:
+        df.write_parquet(tmp, compression=PARQUET_COMPRESSION, metadata=metadata)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -15,7 +15,7 @@ import polars as pl
 from pipeline.core import schema
 from pipeline.core.expectations import ExpectationSettings
 from pipeline.core.extract import extract_fields
-from pipeline.core.language import detect_with_cache, empty_cache
+from pipeline.core.language import LanguagePool, detect_with_cache, empty_cache
 from pipeline.core.normalize import normalize_text
 from pipeline.core.rules import apply_record_rules, record_rules
 
@@ -38,11 +38,12 @@ def transform_records(
     workers: int | None = None,
     bounds: ExpectationSettings | None = None,
     progress: Callable[[str], None] | None = None,
+    pool: LanguagePool | None = None,
 ) -> Transformed:
     """Every raw record with clean text, extracted fields, language and its verdict."""
     df = extract_fields(normalize_text(raw))
     cache = empty_cache() if language_cache is None else language_cache
-    df, cache, stats = detect_with_cache(df, cache, workers, progress)
+    df, cache, stats = detect_with_cache(df, cache, workers, progress, pool)
     df = apply_record_rules(df, record_rules(languages, bounds))
     return Transformed(
         records=schema.conform(df, schema.NORMALIZED_RECORDS, "normalized_records"),

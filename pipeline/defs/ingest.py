@@ -1,15 +1,94 @@
-"""Assets of the ingest stage: the raw files and every entry read from them."""
+"""The per-file stage and the assets that gather it: raw files, raw and transformed records.
+
+Each raw file is one partition of ``file_records`` (a dynamic partition named after
+its path under raw/). A partition run parses and transforms that file and stores
+the result; the global ``collect_records`` then reads every file's stored output,
+computing inline only the files no partition run has covered (new, changed, or
+made by older code). So the global job is correct on its own (the CLI and the
+schedule run just it), and partition runs let the UI reprocess one file or spread
+a large backfill over several processes.
+"""
 
 import dagster as dg
+import polars as pl
 
-from pipeline.core.ingest import ingest
+from pipeline.core import schema
+from pipeline.core.file_outputs import collect, find_raw_files, transform_files
+from pipeline.core.language import empty_cache
+from pipeline.core.store import write_parquet_atomic
 from pipeline.defs.metadata import counts_by, table_metadata
+from pipeline.defs.transform import field_metadata
 from pipeline.settings import PipelineSettings
 
 GROUP = "ingest"
+RAW_FILES = dg.DynamicPartitionsDefinition(name="raw_files")
+# Dagster refuses these in partition keys; such a file is still processed by the
+# global stage, it just gets no partition of its own.
+_INVALID_KEY_PARTS = ("...", "\a", "\b", "\f", "\n", "\r", "\t", "\v", "\0")
+
+
+def is_partition_key(relative: str) -> bool:
+    """Whether a raw file's relative path can name a dynamic partition."""
+    return bool(relative) and not any(part in relative for part in _INVALID_KEY_PARTS)
+
+
+def sync_partitions(instance: dg.DagsterInstance, relatives: list[str]) -> tuple[int, int]:
+    """Make the ``raw_files`` partitions exactly the current raw files; (added, removed)."""
+    wanted = {r for r in relatives if is_partition_key(r)}
+    existing = set(instance.get_dynamic_partitions(RAW_FILES.name or ""))
+    added = sorted(wanted - existing)
+    if added:
+        instance.add_dynamic_partitions(RAW_FILES.name or "", added)
+    removed = sorted(existing - wanted)
+    for key in removed:
+        instance.delete_dynamic_partition(RAW_FILES.name or "", key)
+    return len(added), len(removed)
+
+
+def _load_language_cache(settings: PipelineSettings) -> pl.DataFrame:
+    path = settings.language_cache
+    return pl.read_parquet(path) if path.is_file() else empty_cache()
+
+
+@dg.asset(
+    partitions_def=RAW_FILES,
+    group_name=GROUP,
+    description=(
+        "One raw file (the partition key is its path under raw/), parsed and transformed: "
+        "its records with clean text, extracted fields, language and verdict, stored under "
+        "processed/_files until the file or the code changes. Materialize a partition to "
+        "reprocess that file; the global stages pick the result up."
+    ),
+)
+def file_records(
+    context: dg.AssetExecutionContext, settings: PipelineSettings
+) -> dg.MaterializeResult:
+    relative = context.partition_key
+    raw = next((f for f in find_raw_files(settings.raw_dir) if f.relative == relative), None)
+    if raw is None:
+        raise dg.Failure(f"no raw file {relative!r} under {settings.raw_dir} (removed?)")
+    store = settings.file_outputs()
+    (output,), cache, stats = transform_files(
+        [raw], settings.record_settings(), _load_language_cache(settings)
+    )
+    store.put(raw, output)
+    write_parquet_atomic(cache, settings.language_cache)
+    records = output.records
+    return dg.MaterializeResult(
+        metadata={
+            "status": output.file_row["status"],
+            "reason": output.file_row["reason"] or "",
+            "sha256": raw.sha256 or "",
+            **table_metadata(records, ["record_index", "title", "reason"]),
+            "rejected": int(records["reason"].is_not_null().sum()),
+            "language_detected": stats["detected"],
+            "stored_at": dg.MetadataValue.path(str(store.path(raw))),
+        },
+    )
 
 
 @dg.multi_asset(
+    deps=[file_records],
     outs={
         "raw_files": dg.AssetOut(
             group_name=GROUP,
@@ -25,24 +104,69 @@ GROUP = "ingest"
                 "removed), with provenance: file, position and 1-based line span."
             ),
         ),
+        "normalized_records": dg.AssetOut(
+            group_name="transform",
+            description=(
+                "raw_records with clean title and abstract (Unicode NFC, LaTeX resolved), a "
+                "title_key and sha256 content_hash, extracted fields (code and other URLs, "
+                "arXiv references, acronym, datasets, tasks, language) and the reason, if "
+                "any, the record is rejected."
+            ),
+        ),
     },
 )
-def parse_raw(
+def collect_records(
     context: dg.AssetExecutionContext, settings: PipelineSettings
-) -> tuple[dg.Output, dg.Output]:
-    """Read every raw file; unreadable ones are rejected as a whole, never fatal."""
-    result = ingest(settings.raw_dir, progress=context.log.info, field_map=settings.field_map)
-    files, records = result.files, result.records
+) -> tuple[dg.Output, dg.Output, dg.Output]:
+    """Every raw file's records: stored per-file outputs where current, the rest computed
+    here in batches; the raw_files partitions are synced to the directory first."""
+    files = find_raw_files(settings.raw_dir)
+    added, removed = sync_partitions(context.instance, [f.relative for f in files])
+    result = collect(
+        settings.raw_dir,
+        settings.file_outputs(),
+        settings.record_settings(),
+        _load_language_cache(settings),
+        workers=settings.workers or None,
+        progress=context.log.info,
+    )
+    write_parquet_atomic(result.language_cache, settings.language_cache)
+    for relative in result.transformed:  # so the UI shows those partitions as done
+        if is_partition_key(relative):
+            context.log_event(
+                dg.AssetMaterialization(
+                    "file_records", partition=relative, metadata={"by": "collect_records"}
+                )
+            )
+    stats = result.language_stats
+    context.log.info(
+        f"files: {len(result.transformed)} transformed, {len(result.reused)} reused; "
+        f"language: detected {stats['detected']} texts, {stats['cache_hits']} from cache"
+    )
+    files_df, records = result.files, result.records
+    raw_records = records.select(schema.RAW_RECORDS.names())
     files_meta = {
-        **table_metadata(files, ["source_file", "format", "status", "reason", "n_records"]),
-        "files_by_status": dg.MetadataValue.json(counts_by(files, "status")),
+        **table_metadata(files_df, ["source_file", "format", "status", "reason", "n_records"]),
+        "files_by_status": dg.MetadataValue.json(counts_by(files_df, "status")),
+        "files_transformed": len(result.transformed),
+        "files_reused": len(result.reused),
+        "partitions_added": added,
+        "partitions_removed": removed,
+        "entries_pruned": result.pruned,
         "raw_dir": dg.MetadataValue.path(str(settings.raw_dir)),
     }
+    raw_meta = {
+        **table_metadata(raw_records, ["source_file", "record_index", "line_start", "title_raw"]),
+        "records_per_file": dg.MetadataValue.json(counts_by(raw_records, "source_file")),
+    }
     records_meta = {
-        **table_metadata(records, ["source_file", "record_index", "line_start", "title_raw"]),
-        "records_per_file": dg.MetadataValue.json(counts_by(records, "source_file")),
+        **table_metadata(records, ["title", "acronym", "language", "reason"]),
+        **field_metadata(records),
+        "language_detected": stats["detected"],
+        "language_cache_hits": stats["cache_hits"],
     }
     return (
-        dg.Output(files, output_name="raw_files", metadata=files_meta),
-        dg.Output(records, output_name="raw_records", metadata=records_meta),
+        dg.Output(files_df, output_name="raw_files", metadata=files_meta),
+        dg.Output(raw_records, output_name="raw_records", metadata=raw_meta),
+        dg.Output(records, output_name="normalized_records", metadata=records_meta),
     )

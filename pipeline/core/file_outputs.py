@@ -1,0 +1,279 @@
+"""Each raw file's transformed records, computed once and kept until the file or code changes.
+
+A daily archive grows by a file or two a day; re-parsing and re-transforming every
+earlier scrape on each run would cost minutes at a million records. So each file's
+output (its files-table row and its transformed records) is stored under a key made
+of the file's path, content sha256 and scrape date, and the *record fingerprint*:
+the code version plus the settings that shape a record. Hence:
+
+- an unchanged file is read back, not recomputed;
+- a changed file (new sha256), or changed code or record settings, gets a new key
+  and is recomputed; a removed file's entry is no longer referenced and is pruned;
+- an entry is one Parquet file (records, with the file row in its key-value
+  metadata) written under a temporary name and renamed into place, so a crash
+  never leaves half an entry visible and a reader sees the old entry or the new.
+
+Files are transformed in batches of bounded size, so a first run over a large
+archive never holds more than one batch's intermediate columns at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.core import schema
+from pipeline.core.expectations import ExpectationSettings
+from pipeline.core.ingest import _unreadable_row, list_raw_files, read_file, scrape_date
+from pipeline.core.json_readers import DEFAULT_FIELD_MAP
+from pipeline.core.language import LanguagePool, empty_cache
+from pipeline.core.provenance import code_version
+from pipeline.core.store import file_sha256, write_parquet_atomic
+from pipeline.core.transform import DEFAULT_LANGUAGES, transform_records
+
+Progress = Callable[[str], None]
+FILE_ROW_KEY = "papers_pipeline.file_row"
+ENTRY_SUFFIX = ".parquet"
+# Raw bytes transformed together: about 40k records of the sample's shape, ~1.5 GB of
+# intermediate columns at most.
+BATCH_BYTES = 48 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RecordSettings:
+    """What shapes a file's records besides its bytes: part of every entry's key."""
+
+    field_map: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_FIELD_MAP)
+    languages: Sequence[str] = DEFAULT_LANGUAGES
+    bounds: ExpectationSettings | None = None
+
+    def fingerprint(self) -> str:
+        payload = {
+            "code_version": code_version(),
+            "field_map": {k: list(v) for k, v in sorted(self.field_map.items())},
+            "languages": list(self.languages),
+            "bounds": None if self.bounds is None else _record_bounds(self.bounds),
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _record_bounds(bounds: ExpectationSettings) -> dict:
+    return {
+        "title": [bounds.title_min_chars, bounds.title_max_chars],
+        "abstract": [bounds.abstract_min_chars, bounds.abstract_max_chars],
+    }
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A raw file as found: path relative to the raw directory, sha256 (None when it
+    cannot be read) and scrape date."""
+
+    path: Path
+    relative: str
+    sha256: str | None
+    scraped: date | None
+
+
+@dataclass(frozen=True)
+class FileOutput:
+    """One raw file's row of the files table and its transformed records."""
+
+    file_row: dict
+    records: pl.DataFrame
+
+
+class FileOutputStore:
+    """Entries under ``root``, one Parquet file each, keyed as the module docstring says."""
+
+    def __init__(self, root: Path, settings: RecordSettings) -> None:
+        self.root = root
+        self.fingerprint = settings.fingerprint()
+
+    def key(self, raw: RawFile) -> str:
+        parts = [raw.relative, raw.sha256 or "", str(raw.scraped), self.fingerprint]
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
+
+    def path(self, raw: RawFile) -> Path:
+        return self.root / f"{self.key(raw)}{ENTRY_SUFFIX}"
+
+    def has(self, raw: RawFile) -> bool:
+        return raw.sha256 is not None and self.path(raw).is_file()
+
+    def get(self, raw: RawFile) -> FileOutput | None:
+        """The stored output, or None when missing or unreadable (then it is recomputed)."""
+        if not self.has(raw):
+            return None
+        path = self.path(raw)
+        try:
+            row = json.loads(pl.read_parquet_metadata(path)[FILE_ROW_KEY])
+            records = pl.read_parquet(path)
+        except (OSError, KeyError, ValueError, pl.exceptions.PolarsError):
+            return None
+        row["scrape_date"] = date.fromisoformat(row["scrape_date"]) if row["scrape_date"] else None
+        return FileOutput(file_row=row, records=records)
+
+    def put(self, raw: RawFile, output: FileOutput) -> None:
+        if raw.sha256 is None:  # unreadable: nothing worth keeping, retried next run
+            return
+        row = json.dumps(output.file_row, default=str)
+        path = self.path(raw)
+        write_parquet_atomic(output.records, path, metadata={FILE_ROW_KEY: row})
+
+    def prune(self, keep: Sequence[RawFile]) -> int:
+        """Delete entries no current file uses (removed or changed files, older code)."""
+        wanted = {self.path(raw).name for raw in keep}
+        removed = 0
+        for entry in self.root.glob(f"*{ENTRY_SUFFIX}") if self.root.is_dir() else ():
+            if entry.name not in wanted:
+                entry.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+def find_raw_files(raw_dir: Path) -> list[RawFile]:
+    """Every raw file with its sha256 and scrape date, in a stable order."""
+    out = []
+    for path in list_raw_files(raw_dir):
+        relative = path.relative_to(raw_dir).as_posix()
+        try:
+            out.append(RawFile(path, relative, file_sha256(path), scrape_date(path, relative)))
+        except OSError:  # vanished or unreadable: read_file reports why
+            out.append(RawFile(path, relative, None, None))
+    return out
+
+
+def transform_files(
+    files: Sequence[RawFile],
+    settings: RecordSettings,
+    language_cache: pl.DataFrame,
+    pool: LanguagePool | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[FileOutput], pl.DataFrame, dict[str, int]]:
+    """Parse and transform ``files`` together (one language-detection pass); returns
+    each file's output, the grown language cache and language-detection counts."""
+    rows: list[dict] = []
+    raw_rows: list[dict] = []
+    for raw in files:
+        try:
+            row, records = read_file(raw.path, raw.relative, settings.field_map)
+        except OSError as exc:  # unreadable (permissions, vanished mid-run)
+            row, records = _unreadable_row(raw.relative, exc), []
+        rows.append(row)
+        raw_rows.extend(records)
+    raw_records = schema.conform(
+        pl.DataFrame(raw_rows, schema=schema.RAW_RECORDS), schema.RAW_RECORDS, "raw_records"
+    )
+    result = transform_records(
+        raw_records,
+        language_cache,
+        settings.languages,
+        bounds=settings.bounds,
+        progress=progress,
+        pool=pool,
+    )
+    by_file = result.records.partition_by("source_file", as_dict=True, maintain_order=True)
+    empty = result.records.clear()
+    outputs = [
+        FileOutput(file_row=row, records=by_file.get((row["source_file"],), empty)) for row in rows
+    ]
+    return outputs, result.language_cache, result.language_stats
+
+
+def batches(files: Sequence[RawFile], max_bytes: int = BATCH_BYTES) -> Iterator[list[RawFile]]:
+    """Consecutive groups of files of at most ``max_bytes`` (a larger file goes alone)."""
+    batch: list[RawFile] = []
+    size = 0
+    for raw in files:
+        n = _size(raw)
+        if batch and size + n > max_bytes:
+            yield batch
+            batch, size = [], 0
+        batch.append(raw)
+        size += n
+    if batch:
+        yield batch
+
+
+def _size(raw: RawFile) -> int:
+    try:
+        return raw.path.stat().st_size
+    except OSError:
+        return 0
+
+
+@dataclass(frozen=True)
+class Collected:
+    """The files table and every transformed record of the raw directory, and what the
+    run had to compute: the files it transformed and the entries it reused."""
+
+    files: pl.DataFrame
+    records: pl.DataFrame
+    transformed: list[str]
+    reused: list[str]
+    language_cache: pl.DataFrame
+    language_stats: dict[str, int]
+    pruned: int
+
+
+def collect(
+    raw_dir: Path,
+    store: FileOutputStore,
+    settings: RecordSettings,
+    language_cache: pl.DataFrame | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    max_batch_bytes: int = BATCH_BYTES,
+) -> Collected:
+    """Every raw file's output: stored entries where current, the rest transformed in
+    batches and stored. Unused entries are pruned afterwards."""
+    files = find_raw_files(raw_dir)
+    cache = empty_cache() if language_cache is None else language_cache
+    stale = [raw for raw in files if not store.has(raw)]
+    stats = {"detected": 0, "cache_hits": 0, "texts": 0}
+    computed: dict[str, FileOutput] = {}
+    started = time.monotonic()
+    if stale:
+        with LanguagePool(workers) as pool:
+            for batch in batches(stale, max_batch_bytes):
+                outputs, cache, batch_stats = transform_files(batch, settings, cache, pool)
+                for raw, output in zip(batch, outputs, strict=True):
+                    store.put(raw, output)
+                    if raw.sha256 is None:  # not stored: keep it for this run
+                        computed[raw.relative] = output
+                stats = {k: stats[k] + batch_stats[k] for k in stats}
+                if progress:
+                    done = sum(1 for r in stale if r.relative <= batch[-1].relative)
+                    progress(
+                        f"transformed {done}/{len(stale)} new or changed files "
+                        f"in {time.monotonic() - started:.0f} s"
+                    )
+    rows: list[dict] = []
+    parts: list[pl.DataFrame] = []
+    for raw in files:
+        output = computed.get(raw.relative) or store.get(raw)
+        if output is None:  # an entry vanished under us: compute it here
+            (output,), cache, _ = transform_files([raw], settings, cache)
+        rows.append(output.file_row)
+        parts.append(output.records)
+    records = (
+        pl.concat(parts, how="vertical_relaxed")
+        if parts
+        else pl.DataFrame(schema=schema.NORMALIZED_RECORDS)
+    )
+    return Collected(
+        files=schema.conform(pl.DataFrame(rows, schema=schema.FILES), schema.FILES, "files"),
+        records=schema.conform(records, schema.NORMALIZED_RECORDS, "normalized_records"),
+        transformed=[raw.relative for raw in stale],
+        reused=[raw.relative for raw in files if raw not in stale],
+        language_cache=cache,
+        language_stats=stats,
+        pruned=store.prune(files),
+    )
