@@ -270,10 +270,10 @@ def end_to_end(raw_dir: Path, seed: int, workdir: Path) -> list[dict]:
 
 def print_table(result: dict) -> None:
     print(f"\nN = {result['n_records']:,} records, code {result['code_version']}")
-    print(f"{'stage':<50} {'seconds':>9} {'records/s':>11} {'peak RSS MiB':>13}")
     if result["in_process"] is None:
         _print_cli_runs(result)
         return
+    print(f"{'stage':<50} {'seconds':>9} {'records/s':>11} {'peak RSS MiB':>13}")
     for s in result["in_process"]["stages"]:
         rate, rss = s["records_per_s"], s["peak_rss_mib"]
         print(f"{s['stage']:<50} {s['seconds']:>9.2f} {rate:>11,} {rss:>13,}")
