@@ -429,12 +429,35 @@ def _validate_table(
         gx.ValidationDefinition(name=table.name, data=batch, suite=suite)
     )
     result = validation.run(
-        batch_parameters={"dataframe": to_gx_pandas(table.frame)},
+        batch_parameters={"dataframe": to_gx_pandas(_read_columns_only(table))},
         result_format=_RESULT_FORMAT,
         run_id=run_id,
     )
     by_check = {r.expectation_config.meta["check"]: r.to_json_dict() for r in result.results}
     return [_outcome(spec, by_check[spec.name], table) for spec in table.specs]
+
+
+def _read_columns_only(table: _Table) -> pl.DataFrame:
+    """The table with every column no expectation reads replaced by nulls of its name.
+
+    GX fingerprints a batch by hashing every value of every column
+    (``hash_pandas_dataframe``): 1.8 s of the 3.2 s a 100k-record validation took, and
+    a copy of each text column in memory. The schema expectations look at column
+    names and order only, which the placeholders keep; row examples in the outcomes
+    are read from the full table.
+    """
+    read = {key for spec in table.specs for key in _columns_read(spec)}
+    return table.frame.select(
+        pl.col(name) if name in read else pl.lit(None, pl.Null).alias(name)
+        for name in table.frame.columns
+    )
+
+
+def _columns_read(spec: _Spec) -> list[str]:
+    if spec.expectation == "ExpectTableColumnsToMatchOrderedList":
+        return []
+    column = spec.kwargs.get("column")
+    return [column] if column else list(spec.kwargs.get("column_list", []))
 
 
 def to_gx_pandas(df: pl.DataFrame) -> Any:
