@@ -8,7 +8,7 @@ DATA_DIR ?= data
 # Great Expectations reports usage over the network unless told not to.
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run test dev lint format lock clean bench
+.PHONY: install run test dev lint format lock clean bench profile
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,3 +53,13 @@ clean:
 BENCH_N ?= 100000
 bench: install
 	$(BIN)/python -m bench.run --records $(BENCH_N)
+
+## profile a first command-line run on the BENCH_N corpus with py-spy; summary by step and function
+PROFILE_DIR ?= /tmp/papers-profile-$(BENCH_N)
+profile: install
+	$(BIN)/python -c 'from bench.run import corpus; corpus($(BENCH_N), 0)'
+	rm -rf $(PROFILE_DIR) && mkdir -p $(PROFILE_DIR)/data
+	cp -r bench/.cache/corpus-$(BENCH_N)-0/raw $(PROFILE_DIR)/data/raw
+	$(BIN)/py-spy record --subprocesses -r 20 -f raw -o $(PROFILE_DIR)/profile.txt -- \
+		$(BIN)/python -m pipeline run --data-dir $(PROFILE_DIR)/data
+	$(BIN)/python -m bench.profile_summary $(PROFILE_DIR)/profile.txt

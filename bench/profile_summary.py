@@ -1,0 +1,76 @@
+"""Where a profiled run spent its time, from py-spy's raw (collapsed-stack) output.
+
+    py-spy record --subprocesses -r 20 -f raw -o run.txt -- python -m pipeline run ...
+    python -m bench.profile_summary run.txt
+
+Each sample is attributed twice: to the Dagster step it ran under (the asset or check
+function in ``pipeline/defs``; language-detection workers run outside any step and
+are counted apart), and to the innermost function of the ``pipeline`` package on its
+stack. Samples are per process, so with worker processes the total exceeds wall time.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+_FRAME = re.compile(r"^(?P<func>[^ ]+) \((?P<file>[^:]+)(?::\d+)?\)$")
+
+
+def _frames(stack: str) -> list[tuple[str, str]]:
+    out = []
+    for frame in stack.split(";"):
+        match = _FRAME.match(frame.strip())
+        if match:
+            out.append((match["func"], match["file"]))
+    return out
+
+
+def _ours(path: str, sub: str = "") -> bool:
+    """Whether ``path`` (as py-spy prints it: relative to sys.path) is in the package."""
+    prefix = f"pipeline/{sub}"
+    return path.startswith(prefix) or f"/{prefix}" in path
+
+
+def summarize(lines: list[str]) -> tuple[Counter, Counter, int]:
+    by_step: Counter = Counter()
+    by_function: Counter = Counter()
+    total = 0
+    for line in lines:
+        stack, _, count_text = line.rstrip().rpartition(" ")
+        if not count_text.isdigit():
+            continue
+        count = int(count_text)
+        total += count
+        frames = _frames(stack)
+        ours = [(f, p) for f, p in frames if _ours(p)]
+        step = next((f for f, p in ours if _ours(p, "defs/")), None)
+        if step is None:
+            language = any(f == "_detect_chunk" for f, _ in ours)
+            step = "language workers" if language else "outside steps (start-up, Dagster)"
+        by_step[step] += count
+        if ours:
+            func, path = ours[-1]
+            by_function[f"{Path(path).stem}.{func}"] += count
+        else:
+            by_function["(no pipeline frame)"] += count
+    return by_step, by_function, total
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__)
+        return 2
+    by_step, by_function, total = summarize(Path(argv[0]).read_text().splitlines())
+    print(f"{total} samples")
+    for title, counter, n in (("by step", by_step, 20), ("by function", by_function, 25)):
+        print(f"\n{title}:")
+        for name, count in counter.most_common(n):
+            print(f"  {count / total:6.1%}  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
