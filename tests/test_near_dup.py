@@ -9,8 +9,10 @@ from bench.make_corpus import make_corpus
 from bench.run import duplicate_scores
 from pipeline.core.dedup import cluster_duplicates
 from pipeline.core.ingest import ingest
-from pipeline.core.near_dup import find_near_duplicates, lsh_params
+from pipeline.core.near_dup import NUM_BINS, find_near_duplicates, lsh_params
+from pipeline.core.near_index import NearIndex, load_index, params_fingerprint, save_index
 from pipeline.core.transform import normalize_records
+from tests.test_normalize_dedup import raw
 
 BASE = (
     "We propose a simple method for training deep networks with sparse gradients that "
@@ -67,3 +69,83 @@ def test_clusters_do_not_depend_on_input_order(labelled) -> None:
     assert first.records.equals(shuffled.records)
     assert first.papers.equals(shuffled.papers)
     assert first.variants.equals(shuffled.variants)
+
+
+def test_incremental_run_with_an_index_equals_a_run_from_scratch(labelled, tmp_path) -> None:
+    normalized, _ = labelled
+    files = normalized["source_file"].unique().sort()
+    earlier = normalized.filter(pl.col("source_file").is_in(files.head(len(files) * 2 // 3)))
+    first = cluster_duplicates(earlier)
+    save_index(first.index, tmp_path / "near")
+    index = load_index(tmp_path / "near")
+    assert index is not None and index.signatures.height == first.index.signatures.height
+
+    scratch = cluster_duplicates(normalized)
+    incremental = cluster_duplicates(normalized, index=index)
+    assert incremental.records.equals(scratch.records)
+    assert incremental.papers.equals(scratch.papers)
+    assert incremental.variants.equals(scratch.variants)
+    # Only the new texts were signed and only new pairs verified.
+    stats, fresh = incremental.stats, scratch.stats
+    assert stats["signatures_reused"] == index.signatures.height > 0
+    assert stats["signatures_reused"] + stats["signatures_computed"] == fresh["texts"]
+    assert stats["pairs_reused"] > 0
+    assert stats["pairs_verified"] < fresh["pairs_verified"]
+    # The grown index covers every text; a second run reuses all and verifies nothing.
+    again = cluster_duplicates(normalized, index=incremental.index)
+    assert again.stats["signatures_computed"] == 0 and again.stats["pairs_verified"] == 0
+    assert again.records.equals(scratch.records)
+
+
+def test_an_index_made_with_other_parameters_is_ignored(labelled, tmp_path) -> None:
+    normalized, _ = labelled
+    scratch = cluster_duplicates(normalized)
+    good = scratch.index
+    # Same texts, but signatures that would make every pair a candidate if used.
+    bogus = NearIndex(
+        params="near-v0-other",
+        signatures=good.signatures.with_columns(
+            pl.lit([0] * NUM_BINS, dtype=good.signatures.schema["signature"]).alias("signature")
+        ),
+        pairs=good.pairs.with_columns(similarity=pl.lit(1.0)),
+    )
+    result = cluster_duplicates(normalized, index=bogus)
+    assert result.stats["index"] == "ignored: other parameters"
+    assert result.stats["signatures_reused"] == result.stats["pairs_reused"] == 0
+    assert result.records.equals(scratch.records)
+    assert result.index.params == params_fingerprint()
+    # On disk, files of other parameters are not even read.
+    save_index(bogus, tmp_path)
+    assert load_index(tmp_path) is None
+
+
+def _words(start: int, stop: int) -> str:
+    return " ".join(VOCABULARY[start:stop])
+
+
+VOCABULARY = (  # noqa: SIM905
+    "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november "
+    "oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu apple "
+    "banana cherry grape lemon mango olive peach pear plum river stone cloud storm field "
+    "forest garden harbor island meadow mountain ocean prairie valley desert canyon glacier "
+    "lagoon marsh summit tundra volcano"
+).split()
+
+
+def test_a_chain_of_near_duplicates_is_split_at_the_canonical() -> None:
+    # A ~ B and B ~ C, but A and C are far apart: C must not ride into A's paper.
+    a, b, c = _words(0, 44), _words(10, 50), _words(20, 58)
+    texts = pl.Series([a, b, c])
+    pairs = find_near_duplicates(texts, 0.5).pairs
+    assert set(zip(pairs["a"], pairs["b"], strict=True)) == {(0, 1), (1, 2)}
+    rows = [("f.txt", 0, "A study", a), ("f.txt", 1, "A study", b), ("g.txt", 0, "A study", c)]
+    normalized = normalize_records(raw(rows)).with_columns(reason=pl.lit(None, pl.String))
+    # (reverse() loses the type of an all-null list column: cast it back.)
+    for frame in (normalized, normalized.reverse().cast(dict(normalized.schema))):
+        result = cluster_duplicates(frame)
+        got = result.records.select("record_index", "status", "duplicate_kind").rows()
+        # A has the longest abstract: canonical. B joins it; C is its own paper.
+        assert len(a) > len(b) > len(c)
+        assert got == [(0, "published", None), (1, "duplicate", "near"), (0, "published", None)]
+        assert result.papers.height == 2
+        assert result.stats["near_records_detached"] == 1

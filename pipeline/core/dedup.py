@@ -1,25 +1,50 @@
-"""Duplicates by identity: records that share content or an identifier are one paper.
+"""Duplicates: records that share content or an identifier, or whose texts are near
+duplicates, are one paper.
 
 Two records are the same paper when they have the same content hash, the same
-arXiv id or the same DOI; these links are followed transitively (a text-dump
-record and an arXiv record with the same text join, and the arXiv record pulls in
-its revised version with the same id). Clusters are the connected components of
-that graph, found by label propagation in polars joins.
+arXiv id or the same DOI (the strong keys); these links are followed transitively
+(a text-dump record and an arXiv record with the same text join, and the arXiv
+record pulls in its revised version with the same id). Texts whose shingle Jaccard
+similarity is verified to reach the threshold (see :mod:`pipeline.core.near_dup`)
+link their records too, unless they carry different arXiv ids or DOIs.
 
-A paper's canonical record is its earliest sighting (by file, then position), so
-the choice depends on provenance only, never on the order rows arrive in.
-Near duplicates by text similarity (revised abstracts without ids) are a later,
-separate stage.
+Near links may chain (A ~ B ~ C with A and C far apart). A group of records joined by
+strong keys only joins a cluster through near links when one of its texts is itself
+close to the cluster's canonical text; the others are detached and clustered again
+among themselves, until nothing moves. Everything is decided on sets (never on input
+order), so the result is deterministic and order independent.
+
+A paper's canonical record has the most complete abstract, then the latest sighting,
+then the first position. Components are found with a vectorised union-find in
+numpy, and all work per record runs on a few narrow columns: the wide record frame
+is gathered once for the outputs.
+
+With a :class:`~pipeline.core.near_index.NearIndex` from an earlier run, stored
+signatures and verified similarities are reused; candidates and every decision are
+recomputed, so the result equals a run without the index.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.near_dup import find_near_duplicates, jaccard, shingles
+from pipeline.core.near_dup import (
+    NUM_BINS,
+    exact_similarity,
+    likely_pairs,
+    signatures,
+)
+from pipeline.core.near_index import (
+    PAIRS_SCHEMA,
+    SIGNATURES_SCHEMA,
+    NearIndex,
+    empty_index,
+    params_fingerprint,
+)
 from pipeline.core.normalize import paper_id_from_hash
 
 STRONG_KEYS = ("content_hash", "arxiv_id", "doi")
@@ -31,65 +56,186 @@ _MATCH_TEXT = pl.concat_str(["title", "abstract"], separator=" ")
 _SOURCE = pl.struct(
     file=pl.col("source_file"), index=pl.col("record_index"), line=pl.col("line_start")
 )
-MAX_PROPAGATION_ROUNDS = 100
+# Texts per chunk when building match texts for signatures (bounds the strings held).
+TEXT_CHUNK = 100_000
+_CODES = pl.Schema({"code": pl.UInt64, "similarity": pl.Float64})
+MAX_SPLIT_ROUNDS = 100
 
 
 @dataclass(frozen=True)
 class Deduplicated:
-    """Every record with its fate, and one row per paper."""
+    """Every record with its fate, one row per paper, every text version of a paper,
+    run statistics, and the near index to hand to the next run (None when the near
+    tier is off)."""
 
     records: pl.DataFrame
     papers: pl.DataFrame
     variants: pl.DataFrame
     stats: dict
+    index: NearIndex | None = None
 
 
-def connected_components(node_keys: pl.DataFrame) -> pl.DataFrame:
-    """Label each node with the smallest node id of its component.
+def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Label each of nodes ``0..n-1`` with the smallest node of its connected component
+    under the edges ``(a[i], b[i])``.
 
-    ``node_keys`` has columns ``node`` (u32) and ``key`` (string): two nodes are
-    linked when they share a key. Each round moves every label to the minimum over
-    the node's keys; rounds needed grow with the longest chain, which is short
-    for duplicate clusters.
-    """
-    labels = node_keys.select("node").unique().with_columns(label=pl.col("node"))
-    for _ in range(MAX_PROPAGATION_ROUNDS):
-        key_min = node_keys.join(labels, on="node").group_by("key").agg(pl.col("label").min())
-        updated = (
-            node_keys.join(key_min, on="key")
-            .group_by("node")
-            .agg(pl.col("label").min())
-            .join(labels, on="node", suffix="_old")
-            .select("node", pl.min_horizontal("label", "label_old").alias("label"))
+    Vectorised union-find: every round hooks the larger root of each edge under the
+    smaller (``minimum.at``), then jumps pointers to the roots; parents only ever
+    decrease, so a component's root is its smallest node. Rounds grow with log of the
+    longest chain."""
+    parent = np.arange(n, dtype=np.int64)
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    while True:
+        pa, pb = parent[a], parent[b]
+        differ = pa != pb
+        if not differ.any():
+            return parent
+        a, b = a[differ], b[differ]
+        np.minimum.at(
+            parent, np.maximum(pa[differ], pb[differ]), np.minimum(pa[differ], pb[differ])
         )
-        changed = updated.join(labels, on=["node", "label"], how="anti").height
-        labels = updated
-        if changed == 0:
-            return labels
-    raise RuntimeError(f"duplicate clusters did not settle in {MAX_PROPAGATION_ROUNDS} rounds")
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
 
 
-def _near_keys(ok: pl.DataFrame, threshold: float | None) -> tuple[pl.DataFrame, dict]:
-    """node -> "near:<pair>" keys linking records whose texts are verified near duplicates,
-    computed once per distinct text."""
-    empty = pl.DataFrame(schema={"node": pl.UInt32, "key": pl.String})
-    if threshold is None or ok.is_empty():
-        return empty, {}
-    texts = (
-        ok.group_by("content_hash")
-        .agg(
-            text=_MATCH_TEXT.first(),
-            arxiv_id=pl.col("arxiv_id").drop_nulls().first(),
-            doi=pl.col("doi").drop_nulls().first(),
+class _Texts:
+    """The distinct texts of the publishable records, sorted by content hash (position
+    ``t``), their match text built on demand, and a cache of exact similarities."""
+
+    def __init__(self, ordered: pl.DataFrame, ok: pl.DataFrame) -> None:
+        self.ordered = ordered
+        self.table = (
+            ok.group_by("content_hash")
+            .agg(
+                node=pl.col("node").min(),
+                local=pl.col("local").min(),
+                arxiv_id=pl.col("arxiv_id").drop_nulls().min(),
+                doi=pl.col("doi").drop_nulls().min(),
+            )
+            .sort("content_hash")
+            .with_row_index("t")
         )
-        .sort("content_hash")
-        .with_row_index("t")
+        self.first_node = self.table["node"].to_numpy()
+        self.first_local = self.table["local"].to_numpy()
+        # Similarities by pair code t_a << 32 | t_b (t_a < t_b): stored ones, then new.
+        self.known = pl.DataFrame(schema=_CODES)
+        self.computed: list[pl.DataFrame] = []
+        self.reused = 0
+
+    def __len__(self) -> int:
+        return self.table.height
+
+    def texts_at(self, positions: np.ndarray) -> pl.Series:
+        """Match texts of some text positions (title and abstract of a record)."""
+        rows = self.ordered.select("title", "abstract")[self.first_node[positions]]
+        return rows.select(_MATCH_TEXT).to_series()
+
+    def similarity(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Exact similarity of texts ``a[i]`` and ``b[i]`` (positions, any order), from the
+        cache where it is known, computed (and cached) otherwise."""
+        if len(a) == 0:
+            return np.empty(0, dtype=np.float64)
+        lo = np.minimum(a, b).astype(np.uint64)
+        hi = np.maximum(a, b).astype(np.uint64)
+        codes = pl.DataFrame({"code": (lo << np.uint64(32)) | hi}).with_row_index("i")
+        found = np.full(len(a), np.nan)
+        for source in (self.known, *self.computed):
+            missing = np.isnan(found)
+            if not missing.any():
+                break
+            hits = codes.filter(pl.Series(missing)).join(source, on="code")
+            found[hits["i"].to_numpy()] = hits["similarity"].to_numpy()
+            if source is self.known:
+                self.reused += hits.height
+        missing = np.isnan(found)
+        if missing.any():
+            todo = np.unique(codes["code"].to_numpy()[missing])
+            ta = (todo >> np.uint64(32)).astype(np.int64)
+            tb = (todo & np.uint64(0xFFFFFFFF)).astype(np.int64)
+            fresh = pl.DataFrame(
+                {"code": todo, "similarity": exact_similarity(self.texts_at, ta, tb)}
+            )
+            self.computed.append(fresh)
+            hits = codes.filter(pl.Series(missing)).join(fresh, on="code")
+            found[hits["i"].to_numpy()] = hits["similarity"].to_numpy()
+        return found
+
+    def verified(self) -> int:
+        return sum(f.height for f in self.computed)
+
+    def new_pairs(self) -> pl.DataFrame:
+        """The similarities computed in this run, keyed by content hashes for the index."""
+        fresh = pl.concat([pl.DataFrame(schema=_CODES), *self.computed])
+        hashes = self.table.select("t", "content_hash")
+        return (
+            fresh.with_columns(
+                a=(pl.col("code") // (1 << 32)).cast(pl.UInt32),
+                b=(pl.col("code") % (1 << 32)).cast(pl.UInt32),
+            )
+            .join(hashes.rename({"t": "a", "content_hash": "hash_a"}), on="a")
+            .join(hashes.rename({"t": "b", "content_hash": "hash_b"}), on="b")
+            .select(PAIRS_SCHEMA.names())
+        )
+
+
+def _index_parts(index: NearIndex | None, texts: pl.DataFrame) -> tuple[NearIndex, pl.DataFrame]:
+    """The usable index (an empty one when absent or made with other parameters) and its
+    stored similarities among the current texts, keyed by pair code."""
+    usable = index if index is not None and index.compatible else empty_index()
+    hashes = texts.select("t", "content_hash")
+    known = (
+        usable.pairs.join(hashes.rename({"content_hash": "hash_a", "t": "a"}), on="hash_a")
+        .join(hashes.rename({"content_hash": "hash_b", "t": "b"}), on="hash_b")
+        .select(
+            code=pl.col("a").cast(pl.UInt64) * (1 << 32) + pl.col("b").cast(pl.UInt64),
+            similarity="similarity",
+        )
     )
-    found = find_near_duplicates(texts["text"], threshold)
-    if found.pairs.is_empty():
-        return empty, found.stats
-    ids = texts.select("t", "content_hash", "arxiv_id", "doi")
-    joined = found.pairs.join(ids.rename(lambda c: f"{c}_a"), left_on="a", right_on="t_a").join(
+    return usable, known
+
+
+def _signatures(texts: _Texts, usable: NearIndex) -> tuple[np.ndarray, pl.DataFrame, dict]:
+    """Signatures of every current text: stored ones reused, the rest computed in chunks.
+    Returns them, the newly computed rows for the index, and counts."""
+    n = len(texts)
+    sig = np.empty((n, NUM_BINS), dtype=np.uint32)
+    stored = texts.table.select("t", "content_hash").join(
+        usable.signatures, on="content_hash", how="inner"
+    )
+    have = np.zeros(n, dtype=bool)
+    if stored.height:
+        positions = stored["t"].to_numpy()
+        sig[positions] = stored["signature"].to_numpy()
+        have[positions] = True
+    todo = np.flatnonzero(~have)
+    for start in range(0, len(todo), TEXT_CHUNK):
+        part = todo[start : start + TEXT_CHUNK]
+        sig[part] = signatures(texts.texts_at(part))
+    fresh = pl.DataFrame(
+        {
+            "content_hash": texts.table["content_hash"].gather(todo),
+            "signature": pl.Series(sig[todo], dtype=SIGNATURES_SCHEMA["signature"]),
+        }
+    )
+    return sig, fresh, {"signatures_reused": int(have.sum()), "signatures_computed": len(todo)}
+
+
+def _near_edges(texts: _Texts, sig: np.ndarray, threshold: float) -> tuple[pl.DataFrame, dict]:
+    """Accepted near pairs (t_a, t_b, similarity) of texts: candidates from all band keys,
+    checked against the threshold with exact (cached or computed) similarities, and
+    dropped where the two texts carry different arXiv ids or DOIs."""
+    a, b, stats = likely_pairs(sig, threshold)
+    similarity = texts.similarity(a, b)
+    accepted = similarity >= threshold
+    pairs = pl.DataFrame(
+        {"a": a[accepted], "b": b[accepted], "similarity": similarity[accepted]}
+    ).with_columns(pl.col("a", "b").cast(pl.UInt32))
+    ids = texts.table.select("t", "arxiv_id", "doi")
+    joined = pairs.join(ids.rename(lambda c: f"{c}_a"), left_on="a", right_on="t_a").join(
         ids.rename(lambda c: f"{c}_b"), left_on="b", right_on="t_b"
     )
     # Similar text never overrides identity: two different arXiv ids or DOIs are two
@@ -101,139 +247,230 @@ def _near_keys(ok: pl.DataFrame, threshold: float | None) -> tuple[pl.DataFrame,
             & pl.col(f"{key}_b").is_not_null()
             & (pl.col(f"{key}_a") != pl.col(f"{key}_b"))
         )
-    found.stats["blocked_by_ids"] = joined.filter(conflict).height
-    pairs = joined.filter(~conflict).select(
-        ha="content_hash_a",
-        hb="content_hash_b",
-        key=pl.lit("near:") + pl.col("content_hash_a") + pl.col("content_hash_b"),
-    )
-    ends = pl.concat(
-        [pairs.select(content_hash="ha", key="key"), pairs.select(content_hash="hb", key="key")]
-    )
-    return ok.select("node", "content_hash").join(ends, on="content_hash").drop(
-        "content_hash"
-    ), found.stats
+    stats["verified"] = int(accepted.sum())
+    stats["rejected_candidates"] = stats["candidates"] - stats["verified"]
+    stats["blocked_by_ids"] = joined.filter(conflict).height
+    return joined.filter(~conflict).select("a", "b", "similarity"), stats
 
 
-def _cluster_labels(ok: pl.DataFrame, near: pl.DataFrame) -> pl.DataFrame:
-    """node -> cluster label for the publishable records (node = row position in ``ok``)."""
-    node_keys = pl.concat(
+def _strong_groups(ok: pl.DataFrame) -> np.ndarray:
+    """Per publishable record (by ``local`` position), the smallest record it is joined
+    to by strong keys alone."""
+    edges = pl.concat(
         [
-            *[
-                ok.select(pl.col("node"), key=pl.lit(f"{k}:") + pl.col(k)).drop_nulls()
-                for k in STRONG_KEYS
-            ],
-            near,
+            ok.select("local", k).drop_nulls().select("local", to=pl.col("local").min().over(k))
+            for k in STRONG_KEYS
         ]
     )
-    return connected_components(node_keys)
+    return components(ok.height, edges["local"].to_numpy(), edges["to"].to_numpy())
 
 
-def _similarity_to_canonical(clustered: pl.DataFrame) -> pl.DataFrame:
-    """Exact shingle Jaccard of each distinct text of a cluster to its canonical text."""
-    variants = (
-        clustered.filter(pl.col("content_hash") != pl.col("canonical_hash"))
-        .select("content_hash", "canonical_hash")
-        .unique()
-    )
-    if variants.is_empty():
-        return variants.with_columns(similarity=pl.lit(None, pl.Float64))
-    involved = pl.concat(
-        [variants.select("content_hash"), variants.select(content_hash="canonical_hash")]
-    ).unique()
-    texts = (
-        clustered.join(involved, on="content_hash")
-        .select("content_hash", text=_MATCH_TEXT)
-        .unique("content_hash")
-        .sort("content_hash")
-        .with_row_index("t")
-    )
-    index = texts.select("t", "content_hash")
-    pairs = variants.join(index.rename({"t": "a"}), on="content_hash").join(
-        index.rename({"t": "b", "content_hash": "canonical_hash"}), on="canonical_hash"
-    )
-    scored = jaccard(pairs.select("a", "b"), shingles(texts["text"]))
-    return pairs.join(scored, on=["a", "b"]).select("content_hash", "canonical_hash", "similarity")
+def _split_chains(
+    ok: pl.DataFrame, group: np.ndarray, near: pl.DataFrame, texts: _Texts, threshold: float
+) -> tuple[np.ndarray, int]:
+    """Cluster label per record: strong groups joined by near links, where a group stays in
+    a cluster only if one of its texts reaches ``threshold`` against the cluster's
+    canonical text; detached groups are clustered again among themselves.
+
+    Labels are record positions (a group's smallest record, or a cluster's canonical
+    record), so they never collide. Returns them and how many records were detached."""
+    label = group.copy()
+    t_of = ok["t"].to_numpy()
+    pref = ok["pref"].to_numpy()
+    ga = group[texts.first_local[near["a"].to_numpy()]]
+    gb = group[texts.first_local[near["b"].to_numpy()]]
+    linked = ga != gb
+    ga, gb = ga[linked], gb[linked]
+    detached = 0
+    for _ in range(MAX_SPLIT_ROUNDS):
+        if len(ga) == 0:
+            return label, detached
+        comp = components(len(group), ga, gb)
+        recs = np.flatnonzero(np.isin(group, np.concatenate([ga, gb])))
+        members = pl.DataFrame(
+            {"r": recs, "g": group[recs], "c": comp[group[recs]], "p": pref[recs]}
+        )
+        # Canonical of each component: its record of smallest preference rank.
+        members = members.with_columns(canon=pl.col("r").sort_by("p").first().over("c"))
+        canon = members["canon"].to_numpy()
+        members = members.with_columns(
+            ta=pl.Series(t_of[recs], dtype=pl.UInt32), tc=pl.Series(t_of[canon], dtype=pl.UInt32)
+        )
+        outside = members.filter(pl.Series(group[canon] != group[recs]))
+        pairs = outside.select("g", "ta", "tc").unique()
+        ta, tc = pairs["ta"].to_numpy(), pairs["tc"].to_numpy()
+        sims = np.ones(len(ta))
+        differ = ta != tc
+        sims[differ] = texts.similarity(ta[differ], tc[differ])
+        best = pairs.select("g", s=pl.Series(sims)).group_by("g").agg(pl.col("s").max())
+        far_groups = best.filter(pl.col("s") < threshold)["g"].to_numpy()
+        # Everything but the far groups is final, labelled by the canonical record.
+        final = members.filter(~pl.col("g").is_in(pl.Series(far_groups).implode()))
+        label[final["r"].to_numpy()] = final["canon"].to_numpy()
+        if len(far_groups) == 0:
+            return label, detached
+        far = np.isin(group, far_groups)
+        detached += int(far.sum())
+        both_far = np.isin(ga, far_groups) & np.isin(gb, far_groups)
+        ga, gb = ga[both_far], gb[both_far]
+    raise RuntimeError(f"chained clusters did not settle in {MAX_SPLIT_ROUNDS} rounds")
 
 
 def cluster_duplicates(
-    normalized: pl.DataFrame, near_threshold: float | None = NEAR_THRESHOLD
+    normalized: pl.DataFrame,
+    near_threshold: float | None = NEAR_THRESHOLD,
+    index: NearIndex | None = None,
 ) -> Deduplicated:
     """Cluster publishable records into papers; mark the others rejected.
 
     ``near_threshold`` is the shingle Jaccard similarity from which two texts are near
-    duplicates; None switches the near tier off (strong keys only).
+    duplicates; None switches the near tier off (strong keys only). ``index`` is the
+    near index of an earlier run (``Deduplicated.index``, or
+    :func:`pipeline.core.near_index.load_index`); it only saves work, and one made with
+    other parameters is ignored.
     """
-    ordered = normalized.sort("source_file", "record_index").with_row_index("node")
-    ok = ordered.filter(pl.col("reason").is_null())
-    near, near_stats = _near_keys(ok, near_threshold)
-    clustered = ok.join(_cluster_labels(ok, near), on="node")
-    # Canonical: the most complete abstract, then the latest sighting, then the first
-    # position; deterministic and independent of input order.
-    clustered = clustered.sort(
-        ["label", pl.col("abstract").str.len_chars(), "scrape_date", "source_file", "record_index"],
-        descending=[False, True, True, False, False],
+    ordered = normalized.sort("source_file", "record_index")
+    is_ok = ordered["reason"].is_null()
+    ok = (
+        ordered.select(
+            "content_hash",
+            "arxiv_id",
+            "doi",
+            "scrape_date",
+            "source_file",
+            "record_index",
+            abstract_len=pl.col("abstract").str.len_chars(),
+        )
+        .with_row_index("node")
+        .filter(is_ok)
+        .with_row_index("local")
+    )
+    # Preference for canonical: the most complete abstract, then the latest sighting,
+    # then the first position; deterministic and independent of input order.
+    pref_order = ok.sort(
+        ["abstract_len", "scrape_date", "source_file", "record_index"],
+        descending=[True, True, False, False],
         nulls_last=True,
-    ).with_columns(canonical=pl.int_range(pl.len()).over("label") == 0)
-    # The id comes from the first sighting, not the canonical text, so a paper keeps its
-    # id when a longer version of its abstract turns up later.
+    )["local"].to_numpy()
+    pref = np.empty(ok.height, dtype=np.int64)
+    pref[pref_order] = np.arange(ok.height)
+    ok = ok.with_columns(pref=pl.Series(pref))
+
+    texts = _Texts(ordered, ok)
+    ok = ok.join(texts.table.select("content_hash", "t"), on="content_hash").sort("local")
+    near = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "similarity": pl.Float64})
+    stats: dict = {}
+    usable = empty_index()
+    new_signatures = pl.DataFrame(schema=SIGNATURES_SCHEMA)
+    if near_threshold is not None and ok.height:
+        usable, texts.known = _index_parts(index, texts.table)
+        stats["index"] = (
+            "none" if index is None else "used" if index.compatible else "ignored: other parameters"
+        )
+        sig, new_signatures, sig_stats = _signatures(texts, usable)
+        near, near_stats = _near_edges(texts, sig, near_threshold)
+        del sig
+        stats.update({"texts": len(texts), **near_stats, **sig_stats})
+
+    group = _strong_groups(ok)
+    label, detached = (group, 0)
+    if near_threshold is not None and not near.is_empty():
+        label, detached = _split_chains(ok, group, near, texts, near_threshold)
+    ok = ok.with_columns(label=pl.Series(label))
+    # The canonical record of each cluster, and the id: it comes from the first sighting,
+    # not the canonical text, so a paper keeps its id when a longer version of its
+    # abstract turns up later.
     first_seen = pl.struct("scrape_date", "source_file", "record_index")
-    clustered = clustered.with_columns(
-        canonical_hash=pl.col("content_hash").filter(pl.col("canonical")).first().over("label"),
+    ok = ok.with_columns(
+        canonical=pl.col("pref") == pl.col("pref").min().over("label"),
+        canonical_t=pl.col("t").sort_by("pref").first().over("label"),
+        canonical_hash=pl.col("content_hash").sort_by("pref").first().over("label"),
         id_hash=pl.col("content_hash").sort_by(first_seen).first().over("label"),
     )
-    similarity = _similarity_to_canonical(clustered)
+    # Similarity of each text to its canonical text: mostly verified already.
+    variant_pairs = (
+        ok.filter(pl.col("t") != pl.col("canonical_t")).select("t", "canonical_t").unique()
+    )
+    similarity = variant_pairs.with_columns(
+        similarity=pl.Series(
+            texts.similarity(
+                variant_pairs["t"].to_numpy(), variant_pairs["canonical_t"].to_numpy()
+            ),
+            dtype=pl.Float64,
+        )
+    )
     shared = {k: pl.col(k).is_not_null() & (pl.len().over("label", k) > 1) for k in STRONG_KEYS}
-    same_text = pl.col("content_hash") == pl.col("canonical_hash")
-    clustered = clustered.join(
-        similarity, on=["content_hash", "canonical_hash"], how="left"
-    ).with_columns(
-        paper_id=paper_id_from_hash(pl.col("id_hash")),
-        status=pl.when("canonical").then(pl.lit("published")).otherwise(pl.lit("duplicate")),
-        duplicate_kind=pl.when("canonical")
-        .then(None)
-        .when(same_text)
-        .then(pl.lit("exact"))
-        .otherwise(pl.lit("near")),
-        matched_on=pl.when("canonical")
-        .then(None)
-        .when(same_text)
-        .then(pl.lit("content_hash"))
-        .when(shared["arxiv_id"])
-        .then(pl.lit("arxiv_id"))
-        .when(shared["doi"])
-        .then(pl.lit("doi"))
-        .otherwise(pl.lit("similarity")),
-        similarity=pl.when(same_text).then(pl.lit(1.0)).otherwise(pl.col("similarity")),
+    same_text = pl.col("t") == pl.col("canonical_t")
+    ok = (
+        ok.join(similarity, on=["t", "canonical_t"], how="left")
+        .with_columns(
+            paper_id=paper_id_from_hash(pl.col("id_hash")),
+            status=pl.when("canonical").then(pl.lit("published")).otherwise(pl.lit("duplicate")),
+            duplicate_kind=pl.when("canonical")
+            .then(None)
+            .when(same_text)
+            .then(pl.lit("exact"))
+            .otherwise(pl.lit("near")),
+            matched_on=pl.when("canonical")
+            .then(None)
+            .when(same_text)
+            .then(pl.lit("content_hash"))
+            .when(shared["arxiv_id"])
+            .then(pl.lit("arxiv_id"))
+            .when(shared["doi"])
+            .then(pl.lit("doi"))
+            .otherwise(pl.lit("similarity")),
+            similarity=pl.when(same_text).then(pl.lit(1.0)).otherwise(pl.col("similarity")),
+        )
+        .sort("local")
     )
-    rejected = ordered.filter(pl.col("reason").is_not_null()).with_columns(
-        paper_id=pl.lit(None, pl.String),
-        status=pl.lit("rejected"),
-        duplicate_kind=pl.lit(None, pl.String),
-        matched_on=pl.lit(None, pl.String),
-        similarity=pl.lit(None, pl.Float64),
+    fate = ["paper_id", "status", "duplicate_kind", "matched_on", "similarity"]
+    outcome = (
+        pl.DataFrame({"node": pl.int_range(ordered.height, eager=True, dtype=pl.UInt32)})
+        .join(ok.select("node", *fate), on="node", how="left")
+        .sort("node")
+        .with_columns(status=pl.col("status").fill_null(pl.lit("rejected")))
     )
-    keep = [*ordered.columns, "paper_id", "status", "duplicate_kind", "matched_on", "similarity"]
-    records = pl.concat([clustered.select(keep), rejected.select(keep)]).sort("node")
-    stats = {**near_stats, **_cluster_stats(clustered, near_threshold)}
+    records = pl.concat([ordered, outcome.select(fate)], how="horizontal")
+    stats.update(_cluster_stats(ok, ordered, near_threshold))
+    stats["near_records_detached"] = detached
+    new_index = None
+    if near_threshold is not None:
+        new_index = _grown_index(usable, new_signatures, texts)
+        stats["pairs_reused"] = texts.reused
+        stats["pairs_verified"] = texts.verified()
     return Deduplicated(
-        records=schema.conform(records.drop("node"), schema.RECORDS, "records"),
-        papers=schema.conform(_papers(clustered), schema.PAPERS, "papers"),
-        variants=schema.conform(_variants(clustered), schema.VARIANTS, "variants"),
+        records=schema.conform(records, schema.RECORDS, "records"),
+        papers=schema.conform(_papers(ok, ordered), schema.PAPERS, "papers"),
+        variants=schema.conform(_variants(ok, ordered), schema.VARIANTS, "variants"),
         stats=stats,
+        index=new_index,
     )
 
 
-def _cluster_stats(clustered: pl.DataFrame, threshold: float | None) -> dict:
-    sizes = clustered.group_by("paper_id").len()
+def _grown_index(usable: NearIndex, new_signatures: pl.DataFrame, texts: _Texts) -> NearIndex:
+    """The index for the next run: what it held plus what this run computed. Entries of
+    texts no longer present stay: they are facts, and the text may come back."""
+    return NearIndex(
+        params=params_fingerprint(),
+        signatures=pl.concat([usable.signatures, new_signatures]),
+        pairs=pl.concat([usable.pairs, texts.new_pairs()]),
+    )
+
+
+def _cluster_stats(ok: pl.DataFrame, ordered: pl.DataFrame, threshold: float | None) -> dict:
+    sizes = ok.group_by("paper_id").len()
     largest = sizes.sort(["len", "paper_id"], descending=[True, False]).head(1)
     largest_id = largest["paper_id"][0] if largest.height else None
     titles = (
-        clustered.filter(pl.col("paper_id") == largest_id)["title"].unique().sort().to_list()[:10]
+        ordered[ok.filter(pl.col("paper_id") == largest_id)["node"].to_numpy()]["title"]
+        .unique()
+        .sort()
+        .to_list()[:10]
         if largest_id
         else []
     )
-    far = clustered.filter(
+    far = ok.filter(
         pl.col("similarity").is_not_null()
         & (pl.col("similarity") < (threshold if threshold is not None else 0.0))
     )
@@ -243,41 +480,71 @@ def _cluster_stats(clustered: pl.DataFrame, threshold: float | None) -> dict:
         "largest_cluster": int(largest["len"][0]) if largest.height else 0,
         "largest_cluster_paper_id": largest_id,
         "largest_cluster_titles": titles,
-        # Members joined through others (chaining) that are not close to the canonical.
+        # Members joined through ids whose text is not close to the canonical one.
         "records_far_from_canonical": far.height,
     }
 
 
-def _variants(clustered: pl.DataFrame) -> pl.DataFrame:
+def _with_wide(rows: pl.DataFrame, ordered: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """``rows`` (one record each, by ``node``) with some wide columns of those records."""
+    return pl.concat([rows, ordered.select(columns)[rows["node"].to_numpy()]], how="horizontal")
+
+
+def _variants(ok: pl.DataFrame, ordered: pl.DataFrame) -> pl.DataFrame:
     """Every distinct title/abstract version of each paper, with its sources."""
-    return (
-        clustered.sort("source_file", "record_index")
-        .group_by("paper_id", "content_hash", maintain_order=True)
+    narrow = _with_wide(
+        ok.select(
+            "node",
+            "paper_id",
+            "content_hash",
+            "canonical",
+            "similarity",
+            "scrape_date",
+            "source_file",
+            "record_index",
+        ),
+        ordered,
+        ["line_start"],
+    )
+    versions = (
+        narrow.group_by("paper_id", "content_hash")
         .agg(
-            title=pl.col("title").first(),
-            abstract=pl.col("abstract").first(),
+            node=pl.col("node").min(),
             is_canonical=pl.col("canonical").any(),
-            similarity=pl.col("similarity").first(),
+            similarity=pl.col("similarity").sort_by("node").first(),
             n_records=pl.len().cast(pl.Int64),
             first_seen=pl.col("scrape_date").min(),
             last_seen=pl.col("scrape_date").max(),
-            sources=_SOURCE,
+            sources=_SOURCE.sort_by("node"),
         )
         .sort("paper_id", "content_hash")
     )
+    return _with_wide(versions, ordered, ["title", "abstract"]).drop("node")
 
 
-def _papers(clustered: pl.DataFrame) -> pl.DataFrame:
-    """One row per cluster: the canonical record's text and fields, ids from any member."""
-    return (
-        clustered.sort(pl.col("canonical").not_(), "source_file", "record_index")
+def _papers(ok: pl.DataFrame, ordered: pl.DataFrame) -> pl.DataFrame:
+    """One row per cluster: the canonical record's text and fields, ids from any member
+    (the canonical's first, then in file order)."""
+    narrow = _with_wide(
+        ok.select(
+            "node",
+            "paper_id",
+            "canonical",
+            "content_hash",
+            "scrape_date",
+            "source_file",
+            "record_index",
+            "arxiv_id",
+            "doi",
+        ),
+        ordered,
+        ["line_start", "authors", "published_date", "repo_url"],
+    )
+    members = (
+        narrow.sort(pl.col("canonical").not_(), "node")
         .group_by("paper_id", maintain_order=True)
         .agg(
-            *[pl.col(name).first() for name in schema.FIELDS.names()],
-            title=pl.col("title").first(),
-            abstract=pl.col("abstract").first(),
-            title_key=pl.col("title_key").first(),
-            content_hash=pl.col("content_hash").first(),
+            node=pl.col("node").first(),
             arxiv_id=pl.col("arxiv_id").drop_nulls().first(),
             doi=pl.col("doi").drop_nulls().first(),
             authors=pl.col("authors").drop_nulls().first(),
@@ -288,7 +555,12 @@ def _papers(clustered: pl.DataFrame) -> pl.DataFrame:
             first_seen=pl.col("scrape_date").min(),
             last_seen=pl.col("scrape_date").max(),
             n_sightings=pl.col("source_file").n_unique().cast(pl.Int64),
-            sources=_SOURCE.sort_by("source_file", "record_index"),
+            sources=_SOURCE.sort_by("node"),
         )
         .sort("paper_id")
     )
+    return _with_wide(
+        members,
+        ordered,
+        [*schema.FIELDS.names(), "title", "abstract", "title_key", "content_hash"],
+    ).drop("node")
