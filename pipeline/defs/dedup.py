@@ -10,6 +10,7 @@ from pipeline.defs.metadata import counts_by, table_metadata
 from pipeline.settings import PipelineSettings
 
 GROUP = "dedup"
+RECORD_KEY = ("source_file", "record_index")
 
 
 @dg.multi_asset(
@@ -116,7 +117,7 @@ def _check_result(outcome: quality.CheckOutcome) -> dg.AssetCheckResult:
 @dg.asset_check(
     asset="records",
     blocking=True,
-    additional_ins={"raw_records": dg.AssetIn()},
+    additional_ins={"raw_records": dg.AssetIn(metadata={"columns": list(RECORD_KEY)})},
     description="Every raw record appears exactly once in records: nothing lost, nothing invented.",
 )
 def records_accounted_for(records: pl.DataFrame, raw_records: pl.DataFrame) -> dg.AssetCheckResult:

@@ -14,7 +14,8 @@ from pipeline.core.store import write_parquet_atomic
 
 
 class PolarsParquetIOManager(dg.ConfigurableIOManager):
-    """Stores each asset as ``<base_dir>/<asset key>.parquet``, replaced atomically."""
+    """Stores each asset as ``<base_dir>/<asset key>.parquet``, replaced atomically; loads
+    all of it, or the columns an input lists in its ``columns`` metadata."""
 
     base_dir: str
 
@@ -33,4 +34,7 @@ class PolarsParquetIOManager(dg.ConfigurableIOManager):
                 f"{context.asset_key.to_user_string()} has not been materialized yet "
                 f"(no {path}): materialize it, or run everything upstream first"
             )
-        return pl.read_parquet(path)
+        # An input may ask for some columns only (AssetIn(metadata={"columns": [...]})):
+        # a check that needs the record keys need not hold every raw text.
+        columns = (context.definition_metadata or {}).get("columns")
+        return pl.read_parquet(path, columns=columns)

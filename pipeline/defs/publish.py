@@ -6,6 +6,7 @@ import polars as pl
 from pipeline.core.provenance import inputs_fingerprint
 from pipeline.core.publish import PublishRefusedError, publish_version
 from pipeline.core.validation import load_evidence, validate_candidate
+from pipeline.defs.dedup import RECORD_KEY
 from pipeline.defs.validate import previous_papers
 from pipeline.settings import PipelineSettings
 
@@ -14,6 +15,7 @@ GROUP = "publish"
 
 @dg.asset(
     group_name=GROUP,
+    ins={"raw_records": dg.AssetIn(metadata={"columns": list(RECORD_KEY)})},
     description=(
         "A complete, immutable snapshot under <data_dir>/processed/papers/vNNNN "
         "(papers, records, variants, files, manifest.json, validation.json, data_docs/) with "
