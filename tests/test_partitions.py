@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -12,6 +14,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.core.file_outputs import FileOutputStore, RecordSettings, collect
 from pipeline.core.ingest import ingest
+from pipeline.core.provenance import module_closure
 from pipeline.core.transform import transform_records
 from pipeline.definitions import (
     ASSETS,
@@ -159,3 +162,20 @@ def test_the_sensor_registers_partitions_runs_new_files_then_the_global_job(
         removed = sensor(context)
         deletes = [r for r in removed.dynamic_partitions_requests if "Delete" in type(r).__name__]
         assert [list(r.partition_keys) for r in deletes] == [[DAY2]]
+
+
+def test_the_record_fingerprint_covers_every_module_a_record_depends_on() -> None:
+    """Per-file entries are keyed by the source of the modules that make records, read
+    statically: it must include every pipeline module that importing them loads."""
+    code = (
+        "import sys, pipeline.core.file_outputs; "
+        "print(' '.join(m for m in sys.modules if m.split('.')[0] == 'pipeline'))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    closure = module_closure("pipeline.core.file_outputs")
+    assert set(loaded) <= closure
+    assert "pipeline.core.extract" in closure
+    # Dedup and publishing code do not shape a record: changing them keeps the entries.
+    assert not closure & {"pipeline.core.dedup", "pipeline.core.publish", "pipeline.defs"}

@@ -4,11 +4,14 @@ A daily archive grows by a file or two a day; re-parsing and re-transforming eve
 earlier scrape on each run would cost minutes at a million records. So each file's
 output (its files-table row and its transformed records) is stored under a key made
 of the file's path, content sha256 and scrape date, and the *record fingerprint*:
-the code version plus the settings that shape a record. Hence:
+the source of the modules that make a record (this one and everything it imports:
+readers, normalisation, extraction, language, rules) plus the settings that shape a
+record. Hence:
 
 - an unchanged file is read back, not recomputed;
-- a changed file (new sha256), or changed code or record settings, gets a new key
-  and is recomputed; a removed file's entry is no longer referenced and is pruned;
+- a changed file (new sha256), or a change to record-making code or settings, gets a
+  new key and is recomputed (a change to dedup or publish code reuses the entries);
+  a removed file's entry is no longer referenced and is pruned;
 - an entry is one Parquet file (records, with the file row in its key-value
   metadata) written under a temporary name and renamed into place, so a crash
   never leaves half an entry visible and a reader sees the old entry or the new.
@@ -34,7 +37,7 @@ from pipeline.core.expectations import ExpectationSettings
 from pipeline.core.ingest import _unreadable_row, list_raw_files, read_file, scrape_date
 from pipeline.core.json_readers import DEFAULT_FIELD_MAP
 from pipeline.core.language import LanguagePool, empty_cache
-from pipeline.core.provenance import code_version
+from pipeline.core.provenance import modules_version
 from pipeline.core.store import file_sha256, write_parquet_atomic
 from pipeline.core.transform import DEFAULT_LANGUAGES, transform_records
 
@@ -56,7 +59,7 @@ class RecordSettings:
 
     def fingerprint(self) -> str:
         payload = {
-            "code_version": code_version(),
+            "code_version": modules_version("pipeline.core.file_outputs"),
             "field_map": {k: list(v) for k, v in sorted(self.field_map.items())},
             "languages": list(self.languages),
             "bounds": None if self.bounds is None else _record_bounds(self.bounds),
