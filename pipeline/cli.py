@@ -187,8 +187,8 @@ def _diff(data_dir: Path, old: str | None, new: str | None) -> int:
         if version not in versions:
             raise CliError(f"no version {version!r} under {store.root}")
     diff = diff_papers(
-        pl.read_parquet(store.path(old) / "papers.parquet"),  # type: ignore[arg-type]
-        pl.read_parquet(store.path(new) / "papers.parquet"),  # type: ignore[arg-type]
+        pl.scan_parquet(store.path(old) / "papers.parquet"),  # type: ignore[arg-type]
+        pl.scan_parquet(store.path(new) / "papers.parquet"),  # type: ignore[arg-type]
     )
     print(
         f"{old} -> {new}: {len(diff.added)} added, {len(diff.removed)} removed, "

@@ -267,3 +267,25 @@ def test_a_refused_publish_keeps_latest_and_the_candidate(
         "papers.row_count_not_dropping",
         "records.reject_rate",
     }
+
+
+def test_publish_materialized_alone_validates_the_full_tables_itself(data_dir: Path) -> None:
+    """Without this run's check evidence, publish validates the stored tables itself
+    (all columns: the schema expectations need them), not the ids it loads."""
+    assert materialize_all(data_dir).success
+    evidence = data_dir / "processed" / "_assets" / "validation"
+    shutil.rmtree(evidence)
+    (data_dir / "processed" / "papers" / "LATEST").unlink()
+    shutil.rmtree(data_dir / "processed" / "papers" / "v0001")
+    alone = dg.materialize(
+        [*ASSETS, *CHECKS],
+        selection=["published_version"],
+        resources=build_resources(str(data_dir)),
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert alone.success
+    validation = json.loads((evidence / "validation.json").read_text())
+    assert validation["passed"] and len(validation["checks"]) >= 20
+    store = VersionStore(data_dir / "processed" / "papers")
+    assert store.latest() == "v0001"
+    assert pl.read_parquet(store.path("v0001") / "papers.parquet").height == 240

@@ -37,15 +37,26 @@ class VersionDiff:
         }
 
 
-def diff_papers(old: pl.DataFrame, new: pl.DataFrame) -> VersionDiff:
+def diff_papers(old: pl.DataFrame | pl.LazyFrame, new: pl.DataFrame | pl.LazyFrame) -> VersionDiff:
     """Compare two papers tables on their common columns (new columns count as changes
-    only where the old table had them)."""
-    added = new.join(old.select("paper_id"), on="paper_id", how="anti")["paper_id"].sort()
-    removed = old.join(new.select("paper_id"), on="paper_id", how="anti")["paper_id"].sort()
-    columns = [c for c in new.columns if c in old.columns and c != "paper_id"]
-    both = new.select("paper_id", *columns).join(
-        old.select("paper_id", *columns), on="paper_id", how="inner", suffix="__old"
-    )
+    only where the old table had them).
+
+    Each value is compared through a 64-bit hash computed column by column while the
+    tables stream past (pass ``pl.scan_parquet`` frames), so comparing two versions of
+    a million papers holds ids and hashes, not two copies of every abstract.
+    """
+    old, new = old.lazy(), new.lazy()
+    old_columns = old.collect_schema().names()
+    columns = [c for c in new.collect_schema().names() if c in old_columns and c != "paper_id"]
+
+    def hashed(frame: pl.LazyFrame) -> pl.DataFrame:
+        digests = [pl.col(c).hash(seed=0) for c in columns]
+        return frame.select("paper_id", *digests).collect(engine="streaming")
+
+    old_h, new_h = hashed(old), hashed(new)
+    added = new_h.join(old_h.select("paper_id"), on="paper_id", how="anti")["paper_id"].sort()
+    removed = old_h.join(new_h.select("paper_id"), on="paper_id", how="anti")["paper_id"].sort()
+    both = new_h.join(old_h, on="paper_id", how="inner", suffix="__old")
     flags = both.select(
         "paper_id",
         *[pl.col(c).ne_missing(pl.col(f"{c}__old")).alias(c) for c in columns],

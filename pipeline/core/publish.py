@@ -7,6 +7,7 @@ asset, a script, a test) can put a version that breaks them behind LATEST.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
@@ -15,7 +16,7 @@ from pipeline.core import quality, schema
 from pipeline.core.diff import diff_papers
 from pipeline.core.provenance import code_version
 from pipeline.core.rules import reason_counts
-from pipeline.core.store import PublishResult, VersionStore
+from pipeline.core.store import PublishResult, Table, VersionStore
 
 TABLE_SCHEMAS = {
     "papers": schema.PAPERS,
@@ -87,6 +88,7 @@ def publish_version(
     run_name: str = "manual",
     fingerprint: str | None = None,
     variants: pl.DataFrame | None = None,
+    table_files: Mapping[str, Path] | None = None,
 ) -> PublishResult:
     """Check the tables and publish them as a new version (or find them unchanged).
 
@@ -94,18 +96,24 @@ def publish_version(
     ``evidence_dir`` holds their validation.json and Data Docs, copied into the
     version. Any failed check refuses the publish: LATEST stays, and the candidate is
     kept under ``_refused/<run_name>``. ``keep`` > 0 keeps only the newest versions.
+
+    ``table_files`` names Parquet files holding the full papers, records or variants
+    tables, copied into the version as they are; the frames passed for those tables
+    then only need the columns the checks and the manifest read (ids, statuses,
+    reasons), so a million-record version is published without holding its texts.
     """
     checks = quality.run_all(raw_records, records, papers) + list(expectations or [])
-    tables = {
-        "papers": schema.conform(papers, schema.PAPERS, "papers"),
-        "records": schema.conform(records, schema.RECORDS, "records"),
-        "files": schema.conform(files.sort("source_file"), schema.FILES, "files"),
-        "variants": schema.conform(
-            variants if variants is not None else schema.empty(schema.VARIANTS),
-            schema.VARIANTS,
-            "variants",
-        ),
+    given = {"papers": papers, "records": records, "variants": variants}
+    tables: dict[str, Table] = {
+        "files": schema.conform(files.sort("source_file"), schema.FILES, "files")
     }
+    for name, frame in given.items():
+        table_schema = TABLE_SCHEMAS[name]
+        if table_files and name in table_files:
+            tables[name] = schema.conform_file(table_files[name], table_schema, name)
+        else:
+            frame = frame if frame is not None else schema.empty(table_schema)
+            tables[name] = schema.conform(frame, table_schema, name)
     manifest = {**build_manifest(files, records, papers, checks), "inputs_fingerprint": fingerprint}
     store = VersionStore(store_root)
     failed = [c for c in checks if not c.passed]
@@ -125,5 +133,5 @@ def changelog(parent: Path | None, new: Path) -> dict:
     """The new version's changes against its parent, for its manifest."""
     if parent is None:
         return {"changelog": None}
-    old = pl.read_parquet(parent / "papers.parquet")
-    return {"changelog": diff_papers(old, pl.read_parquet(new / "papers.parquet")).summary()}
+    old = pl.scan_parquet(parent / "papers.parquet")
+    return {"changelog": diff_papers(old, pl.scan_parquet(new / "papers.parquet")).summary()}

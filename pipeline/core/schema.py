@@ -8,6 +8,8 @@ that broke it instead of in a user's query weeks later.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 SOURCE = pl.Struct({"file": pl.String, "index": pl.Int64, "line": pl.Int64})
@@ -144,12 +146,27 @@ def conform(df: pl.DataFrame, schema: pl.Schema, table: str) -> pl.DataFrame:
     Missing or extra columns and wrong types are programming errors in the stage that
     produced the frame, so they raise instead of being silently cast.
     """
-    missing = [c for c in schema.names() if c not in df.columns]
-    extra = [c for c in df.columns if c not in schema]
+    _check(df.schema, schema, table)
+    return df.select(schema.names())
+
+
+def conform_file(path: Path, schema: pl.Schema, table: str) -> Path:
+    """Return ``path`` if the Parquet file there has exactly ``schema``, in order, or raise.
+    Reads the file's footer only."""
+    actual = pl.read_parquet_schema(path)
+    _check(pl.Schema(actual), schema, table)
+    if list(actual) != schema.names():
+        raise SchemaMismatchError(f"table {table!r}: columns out of order in {path}")
+    return path
+
+
+def _check(actual: pl.Schema, schema: pl.Schema, table: str) -> None:
+    missing = [c for c in schema.names() if c not in actual]
+    extra = [c for c in actual.names() if c not in schema]
     wrong = [
-        f"{name}: {df.schema[name]} (expected {dtype})"
+        f"{name}: {actual[name]} (expected {dtype})"
         for name, dtype in schema.items()
-        if name in df.columns and df.schema[name] != dtype
+        if name in actual and actual[name] != dtype
     ]
     problems = []
     if missing:
@@ -160,7 +177,6 @@ def conform(df: pl.DataFrame, schema: pl.Schema, table: str) -> pl.DataFrame:
         problems.append(f"wrong types {wrong}")
     if problems:
         raise SchemaMismatchError(f"table {table!r}: " + "; ".join(problems))
-    return df.select(schema.names())
 
 
 def empty(schema: pl.Schema) -> pl.DataFrame:

@@ -98,6 +98,19 @@ def write_parquet_atomic(
         tmp.unlink(missing_ok=True)
 
 
+Table = pl.DataFrame | Path
+"""A table to publish: a frame, or a Parquet file already written (copied as is)."""
+
+
+def write_table(table: Table, target: Path) -> int:
+    """Write a frame, or copy a Parquet file, to ``target``; returns its row count."""
+    if isinstance(table, Path):
+        shutil.copyfile(table, target)  # copy_file_range: no bytes through Python
+        return pl.scan_parquet(target).select(pl.len()).collect().item()
+    table.write_parquet(target, compression=PARQUET_COMPRESSION, statistics=True)
+    return table.height
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that readers see the old or the new file, never a mix."""
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
@@ -153,12 +166,15 @@ class VersionStore:
 
     def publish(
         self,
-        tables: Mapping[str, pl.DataFrame],
+        tables: Mapping[str, Table],
         manifest: Mapping,
         annotate: Annotate | None = None,
         keep: int = 0,
     ) -> PublishResult:
         """Write ``tables`` as a new version unless the latest one has the same content.
+
+        A table is a frame to write, or the path of a Parquet file to copy byte for
+        byte (a large table need never be held in memory to be published).
 
         ``manifest`` holds what the caller knows (inputs, counts, checks, code
         version); the store adds version, parent, created_at, the tables and the
@@ -183,7 +199,7 @@ class VersionStore:
     def keep_refused(
         self,
         name: str,
-        tables: Mapping[str, pl.DataFrame],
+        tables: Mapping[str, Table],
         evidence_dir: Path | None = None,
         manifest: Mapping | None = None,
     ) -> Path:
@@ -198,8 +214,8 @@ class VersionStore:
         staging = refused_root / f"{_STAGING_PREFIX}{uuid.uuid4().hex}"
         staging.mkdir()
         try:
-            for table, df in tables.items():
-                df.write_parquet(staging / f"{table}.parquet", compression=PARQUET_COMPRESSION)
+            for table, value in tables.items():
+                write_table(value, staging / f"{table}.parquet")
             if evidence_dir is not None and evidence_dir.is_dir():
                 shutil.copytree(evidence_dir, staging, dirs_exist_ok=True)
             if manifest is not None:
@@ -229,18 +245,18 @@ class VersionStore:
     def _publish_staged(
         self,
         staging: Path,
-        tables: Mapping[str, pl.DataFrame],
+        tables: Mapping[str, Table],
         manifest: Mapping,
         annotate: Annotate | None,
     ) -> PublishResult:
         table_info = {}
         for name in sorted(tables):
             target = staging / f"{name}.parquet"
-            tables[name].write_parquet(target, compression=PARQUET_COMPRESSION, statistics=True)
+            rows = write_table(tables[name], target)
             _fsync_file(target)
             table_info[name] = {
                 "file": target.name,
-                "rows": tables[name].height,
+                "rows": rows,
                 "bytes": target.stat().st_size,
                 "sha256": file_sha256(target),
             }

@@ -13,6 +13,11 @@ import polars as pl
 from pipeline.core.store import write_parquet_atomic
 
 
+def asset_path(base_dir: str | Path, key: dg.AssetKey) -> Path:
+    """Where the IO manager keeps asset ``key``: ``<base_dir>/<key path>.parquet``."""
+    return Path(base_dir, *key.path).with_suffix(".parquet")
+
+
 class PolarsParquetIOManager(dg.ConfigurableIOManager):
     """Stores each asset as ``<base_dir>/<asset key>.parquet``, replaced atomically; loads
     all of it, or the columns an input lists in its ``columns`` metadata."""
@@ -20,7 +25,7 @@ class PolarsParquetIOManager(dg.ConfigurableIOManager):
     base_dir: str
 
     def _path(self, key: dg.AssetKey) -> Path:
-        return Path(self.base_dir, *key.path).with_suffix(".parquet")
+        return asset_path(self.base_dir, key)
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
         path = self._path(context.asset_key)

@@ -7,15 +7,25 @@ from pipeline.core.provenance import inputs_fingerprint
 from pipeline.core.publish import PublishRefusedError, publish_version
 from pipeline.core.validation import load_evidence, validate_candidate
 from pipeline.defs.dedup import RECORD_KEY
+from pipeline.defs.io import asset_path
 from pipeline.defs.validate import previous_papers
 from pipeline.settings import PipelineSettings
 
 GROUP = "publish"
+RECORD_COLUMNS = [*RECORD_KEY, "status", "reason", "paper_id", "duplicate_kind"]
+PAPER_COLUMNS = ["paper_id", "content_hash", "n_records"]
 
 
 @dg.asset(
     group_name=GROUP,
-    ins={"raw_records": dg.AssetIn(metadata={"columns": list(RECORD_KEY)})},
+    # The checks and the manifest read ids, statuses and reasons; the full tables are
+    # copied from the files the IO manager wrote, never loaded here.
+    ins={
+        "raw_records": dg.AssetIn(metadata={"columns": list(RECORD_KEY)}),
+        "records": dg.AssetIn(metadata={"columns": RECORD_COLUMNS}),
+        "papers": dg.AssetIn(metadata={"columns": PAPER_COLUMNS}),
+    },
+    deps=["variants"],
     description=(
         "A complete, immutable snapshot under <data_dir>/processed/papers/vNNNN "
         "(papers, records, variants, files, manifest.json, validation.json, data_docs/) with "
@@ -29,13 +39,17 @@ def published_version(
     raw_records: pl.DataFrame,
     records: pl.DataFrame,
     papers: pl.DataFrame,
-    variants: pl.DataFrame,
 ) -> dg.MaterializeResult:
     """Check the tables once more and publish them atomically."""
     outcomes = load_evidence(settings.evidence_dir, papers, records)
     if outcomes is None:  # materialized alone, without this run's check: validate here
         bounds = settings.expectations(previous_papers(settings))
-        outcomes = validate_candidate(papers, records, bounds, settings.evidence_dir)
+        outcomes = validate_candidate(
+            pl.read_parquet(asset_path(settings.asset_dir, dg.AssetKey("papers"))),
+            pl.read_parquet(asset_path(settings.asset_dir, dg.AssetKey("records"))),
+            bounds,
+            settings.evidence_dir,
+        )
     try:
         result = publish_version(
             settings.store_root,
@@ -47,7 +61,10 @@ def published_version(
             expectations=outcomes,
             evidence_dir=settings.evidence_dir,
             run_name=context.run_id,
-            variants=variants,
+            table_files={
+                name: asset_path(settings.asset_dir, dg.AssetKey(name))
+                for name in ("papers", "records", "variants")
+            },
             fingerprint=inputs_fingerprint(
                 list(zip(raw_files["source_file"], raw_files["sha256"], strict=True)),
                 settings.output_config(),
