@@ -118,6 +118,12 @@ class PipelineSettings(dg.ConfigurableResource):
         return self.processed_dir / "_cache" / "language.parquet"
 
     @property
+    def near_index_dir(self) -> Path:
+        """MinHash signatures and verified similarities by text, kept between runs:
+        ``<data_dir>/processed/_cache/near``."""
+        return self.processed_dir / "_cache" / "near"
+
+    @property
     def evidence_dir(self) -> Path:
         """The latest validation's validation.json and Data Docs, until a publish copies
         them into the version."""

@@ -5,6 +5,7 @@ import polars as pl
 
 from pipeline.core import quality
 from pipeline.core.dedup import cluster_duplicates
+from pipeline.core.near_index import load_index, save_index
 from pipeline.core.publish import record_counts
 from pipeline.defs.metadata import counts_by, table_metadata
 from pipeline.settings import PipelineSettings
@@ -43,8 +44,12 @@ def deduplicate(
     settings: PipelineSettings, normalized_records: pl.DataFrame
 ) -> tuple[dg.Output, dg.Output, dg.Output]:
     """Group records into papers: shared content hash, arXiv id or DOI, or verified
-    near-duplicate text (MinHash LSH candidates, exact Jaccard)."""
-    result = cluster_duplicates(normalized_records, settings.near_threshold)
+    near-duplicate text (MinHash LSH candidates, exact Jaccard). Signatures and verified
+    similarities of texts seen before come from the persisted near index."""
+    index = load_index(settings.near_index_dir)
+    result = cluster_duplicates(normalized_records, settings.near_threshold, index)
+    if result.index is not None:
+        save_index(result.index, settings.near_index_dir)
     records, papers = result.records, result.papers
     return (
         dg.Output(
