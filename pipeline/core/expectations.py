@@ -24,7 +24,7 @@ import logging
 import math
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +133,7 @@ class _Table:
     frame: pl.DataFrame
     specs: list[_Spec]
     key: tuple[str, ...]
+    columns: list[str] | None = None  # the stored table's columns when ``frame`` has some
 
 
 def _mostly(max_rate: float) -> float:
@@ -313,20 +314,37 @@ def records_specs(settings: ExpectationSettings) -> list[_Spec]:
     ]
 
 
+def columns_read(settings: ExpectationSettings = ExpectationSettings()) -> dict[str, list[str]]:
+    """The columns of papers and records the suites read values of (with each table's
+    key, for examples): all a caller must load to validate a stored version."""
+    return {
+        name: list(dict.fromkeys([*key, *(c for spec in specs for c in _columns_read(spec))]))
+        for name, specs, key in (
+            ("papers", papers_specs(settings), _PAPERS_KEY),
+            ("records", records_specs(settings), _RECORDS_KEY),
+        )
+    }
+
+
 def validate_tables(
     papers: pl.DataFrame,
     records: pl.DataFrame,
     settings: ExpectationSettings = ExpectationSettings(),
     docs_dir: Path | None = None,
+    columns: Mapping[str, list[str]] | None = None,
 ) -> list[CheckOutcome]:
     """Validate papers and records with Great Expectations; one outcome per expectation.
 
-    Nothing is persisted except, when ``docs_dir`` is given, the Data Docs HTML of this
-    run: the GX context is ephemeral (in-memory stores) and made anew per call.
+    ``columns`` gives the stored tables' column names when the frames hold only the
+    columns of :func:`columns_read` (a large version need not be loaded whole); the
+    schema expectations then check those names. Nothing is persisted except, when
+    ``docs_dir`` is given, the Data Docs HTML of this run: the GX context is ephemeral
+    (in-memory stores) and made anew per call.
     """
+    columns = columns or {}
     tables = [
-        _Table("papers", papers, papers_specs(settings), _PAPERS_KEY),
-        _Table("records", records, records_specs(settings), _RECORDS_KEY),
+        _Table("papers", papers, papers_specs(settings), _PAPERS_KEY, columns.get("papers")),
+        _Table("records", records, records_specs(settings), _RECORDS_KEY, columns.get("records")),
     ]
     with _quiet_gx() as gx:
         context = _ephemeral_context(gx, docs_dir)
@@ -449,7 +467,7 @@ def _read_columns_only(table: _Table) -> pl.DataFrame:
     read = {key for spec in table.specs for key in _columns_read(spec)}
     return table.frame.select(
         pl.col(name) if name in read else pl.lit(None, pl.Null).alias(name)
-        for name in table.frame.columns
+        for name in (table.columns or table.frame.columns)
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
@@ -39,12 +40,17 @@ def validate_candidate(
     records: pl.DataFrame,
     settings: ExpectationSettings,
     evidence_dir: Path,
+    columns: Mapping[str, list[str]] | None = None,
 ) -> list[CheckOutcome]:
-    """Run the GX suites and write validation.json and the Data Docs into ``evidence_dir``."""
+    """Run the GX suites and write validation.json and the Data Docs into ``evidence_dir``.
+    ``columns``: the stored tables' columns, when the frames hold only some (see
+    :func:`pipeline.core.expectations.validate_tables`)."""
     if evidence_dir.exists():
         shutil.rmtree(evidence_dir)
     evidence_dir.mkdir(parents=True)
-    outcomes = validate_tables(papers, records, settings, docs_dir=evidence_dir / DATA_DOCS_DIR)
+    outcomes = validate_tables(
+        papers, records, settings, docs_dir=evidence_dir / DATA_DOCS_DIR, columns=columns
+    )
     (evidence_dir / VALIDATION_FILE).write_text(
         json.dumps(
             {
