@@ -182,3 +182,17 @@ def test_the_record_fingerprint_covers_every_module_a_record_depends_on() -> Non
     assert "pipeline.core.extract" in closure
     # Dedup and publishing code do not shape a record: changing them keeps the entries.
     assert not closure & {"pipeline.core.dedup", "pipeline.core.publish", "pipeline.defs"}
+
+
+def test_records_come_out_sorted_even_where_path_order_and_string_order_differ(
+    tmp_path: Path,
+) -> None:
+    raw = tmp_path / "raw"
+    (raw / "a").mkdir(parents=True)
+    entry = "A Title About Things\nWe study things in depth and report what we find here.\n"
+    (raw / "a" / "b.txt").write_text(entry)  # "a/b.txt" sorts after "a-b.txt" as a string
+    (raw / "a-b.txt").write_text(entry.replace("Things", "Stuff"))
+    settings = RecordSettings()
+    result = collect(raw, FileOutputStore(tmp_path / "e", settings), settings)
+    assert result.records["source_file"].to_list() == ["a-b.txt", "a/b.txt"]
+    assert result.files["source_file"].to_list() == ["a-b.txt", "a/b.txt"]

@@ -142,9 +142,12 @@ class FileOutputStore:
 
 
 def find_raw_files(raw_dir: Path) -> list[RawFile]:
-    """Every raw file with its sha256 and scrape date, in a stable order."""
+    """Every raw file with its sha256 and scrape date, ordered by relative path as a
+    string: the order of ``source_file`` in the tables, so the records gathered file by
+    file are already sorted and dedup need not copy them into order."""
     out = []
-    for path in list_raw_files(raw_dir):
+    paths = sorted(list_raw_files(raw_dir), key=lambda p: p.relative_to(raw_dir).as_posix())
+    for path in paths:
         relative = path.relative_to(raw_dir).as_posix()
         try:
             out.append(RawFile(path, relative, file_sha256(path), scrape_date(path, relative)))
