@@ -320,8 +320,14 @@ def cluster_duplicates(
     normalized: pl.DataFrame,
     near_threshold: float | None = NEAR_THRESHOLD,
     index: NearIndex | None = None,
+    fates_only: bool = False,
 ) -> Deduplicated:
     """Cluster publishable records into papers; mark the others rejected.
+
+    ``fates_only``: ``records`` holds just each record's key and fate (schema FATES),
+    in file order, and ``normalized`` need not carry the raw text columns; the caller
+    pairs the fates with the stored normalised records row by row (a million records'
+    raw text is never loaded).
 
     ``near_threshold`` is the shingle Jaccard similarity from which two texts are near
     duplicates; None switches the near tier off (strong keys only). ``index`` is the
@@ -435,7 +441,8 @@ def cluster_duplicates(
         .sort("node")
         .with_columns(status=pl.col("status").fill_null(pl.lit("rejected")))
     )
-    records = pl.concat([ordered, outcome.select(fate)], how="horizontal")
+    kept = ordered.select("source_file", "record_index") if fates_only else ordered
+    records = pl.concat([kept, outcome.select(fate)], how="horizontal")
     stats.update(_cluster_stats(ok, ordered, near_threshold))
     stats["near_records_detached"] = detached
     new_index = None
@@ -444,7 +451,7 @@ def cluster_duplicates(
         stats["pairs_reused"] = texts.reused
         stats["pairs_verified"] = texts.verified()
     return Deduplicated(
-        records=schema.conform(records, schema.RECORDS, "records"),
+        records=schema.conform(records, schema.FATES if fates_only else schema.RECORDS, "records"),
         papers=schema.conform(_papers(ok, ordered), schema.PAPERS, "papers"),
         variants=schema.conform(_variants(ok, ordered), schema.VARIANTS, "variants"),
         stats=stats,

@@ -112,16 +112,24 @@ class FileOutputStore:
 
     def get(self, raw: RawFile) -> FileOutput | None:
         """The stored output, or None when missing or unreadable (then it is recomputed)."""
+        row = self.file_row(raw)
+        if row is None:
+            return None
+        try:
+            return FileOutput(file_row=row, records=pl.read_parquet(self.path(raw)))
+        except (OSError, pl.exceptions.PolarsError):
+            return None
+
+    def file_row(self, raw: RawFile) -> dict | None:
+        """The stored files-table row (read from the entry's footer), or None."""
         if not self.has(raw):
             return None
-        path = self.path(raw)
         try:
-            row = json.loads(pl.read_parquet_metadata(path)[FILE_ROW_KEY])
-            records = pl.read_parquet(path)
+            row = json.loads(pl.read_parquet_metadata(self.path(raw))[FILE_ROW_KEY])
         except (OSError, KeyError, ValueError, pl.exceptions.PolarsError):
             return None
         row["scrape_date"] = date.fromisoformat(row["scrape_date"]) if row["scrape_date"] else None
-        return FileOutput(file_row=row, records=records)
+        return row
 
     def put(self, raw: RawFile, output: FileOutput) -> None:
         if raw.sha256 is None:  # unreadable: nothing worth keeping, retried next run
@@ -218,15 +226,23 @@ def _size(raw: RawFile) -> int:
 @dataclass(frozen=True)
 class Collected:
     """The files table and every transformed record of the raw directory, and what the
-    run had to compute: the files it transformed and the entries it reused."""
+    run had to compute: the files it transformed and the entries it reused.
+
+    ``lazy_records`` scans the stored entries (in file order), so a caller can stream
+    a million records to disk, or read a few of their columns, without holding them.
+    """
 
     files: pl.DataFrame
-    records: pl.DataFrame
+    lazy_records: pl.LazyFrame
     transformed: list[str]
     reused: list[str]
     language_cache: pl.DataFrame
     language_stats: dict[str, int]
     pruned: int
+
+    @property
+    def records(self) -> pl.DataFrame:
+        return self.lazy_records.collect()
 
 
 def collect(
@@ -244,7 +260,7 @@ def collect(
     cache = empty_cache() if language_cache is None else language_cache
     stale = [raw for raw in files if not store.has(raw)]
     stats = {"detected": 0, "cache_hits": 0, "texts": 0}
-    computed: dict[str, FileOutput] = {}
+    unstored: dict[str, FileOutput] = {}  # files that cannot be stored (unreadable)
     started = time.monotonic()
     if stale:
         with LanguagePool(workers) as pool:
@@ -252,8 +268,8 @@ def collect(
                 outputs, cache, batch_stats = transform_files(batch, settings, cache, pool)
                 for raw, output in zip(batch, outputs, strict=True):
                     store.put(raw, output)
-                    if raw.sha256 is None:  # not stored: keep it for this run
-                        computed[raw.relative] = output
+                    if raw.sha256 is None:
+                        unstored[raw.relative] = output
                 stats = {k: stats[k] + batch_stats[k] for k in stats}
                 if progress:
                     done = sum(1 for r in stale if r.relative <= batch[-1].relative)
@@ -262,21 +278,26 @@ def collect(
                         f"in {time.monotonic() - started:.0f} s"
                     )
     rows: list[dict] = []
-    parts: list[pl.DataFrame] = []
+    parts: list[pl.LazyFrame] = []
     for raw in files:
-        output = computed.get(raw.relative) or store.get(raw)
-        if output is None:  # an entry vanished under us: compute it here
+        row = None if raw.relative in unstored else store.file_row(raw)
+        if row is not None:
+            rows.append(row)
+            parts.append(pl.scan_parquet(store.path(raw)))
+            continue
+        output = unstored.get(raw.relative)
+        if output is None:  # an entry vanished or broke under us: compute it here
             (output,), cache, _ = transform_files([raw], settings, cache)
         rows.append(output.file_row)
-        parts.append(output.records)
+        parts.append(output.records.lazy())
     records = (
         pl.concat(parts, how="vertical_relaxed")
         if parts
-        else pl.DataFrame(schema=schema.NORMALIZED_RECORDS)
+        else pl.LazyFrame(schema=schema.NORMALIZED_RECORDS)
     )
     return Collected(
         files=schema.conform(pl.DataFrame(rows, schema=schema.FILES), schema.FILES, "files"),
-        records=schema.conform(records, schema.NORMALIZED_RECORDS, "normalized_records"),
+        lazy_records=schema.conform(records, schema.NORMALIZED_RECORDS, "normalized_records"),
         transformed=[raw.relative for raw in stale],
         reused=[raw.relative for raw in files if raw not in stale],
         language_cache=cache,

@@ -9,8 +9,11 @@ that broke it instead of in a user's query weeks later.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 SOURCE = pl.Struct({"file": pl.String, "index": pl.Int64, "line": pl.Int64})
 
@@ -133,6 +136,17 @@ VARIANTS = pl.Schema(
     }
 )
 
+# Each record's fate as dedup decides it: RECORDS is NORMALIZED_RECORDS plus these
+# columns, so a large records table can be written by pairing the stored normalised
+# records with its fates, row by row, without holding both.
+FATES = pl.Schema(
+    {
+        "source_file": pl.String,
+        "record_index": pl.Int64,
+        **{name: RECORDS[name] for name in ("status", "paper_id", "duplicate_kind")},
+        **{name: RECORDS[name] for name in ("matched_on", "similarity")},
+    }
+)
 RECORD_STATUSES = ("published", "duplicate", "rejected")
 
 
@@ -140,13 +154,14 @@ class SchemaMismatchError(ValueError):
     """A frame does not have the columns and types its table declares."""
 
 
-def conform(df: pl.DataFrame, schema: pl.Schema, table: str) -> pl.DataFrame:
-    """Return ``df`` with exactly ``schema``'s columns in order, or raise.
+def conform(df: Frame, schema: pl.Schema, table: str) -> Frame:
+    """Return ``df`` (eager or lazy) with exactly ``schema``'s columns in order, or raise.
 
     Missing or extra columns and wrong types are programming errors in the stage that
     produced the frame, so they raise instead of being silently cast.
     """
-    _check(df.schema, schema, table)
+    actual = df.collect_schema() if isinstance(df, pl.LazyFrame) else df.schema
+    _check(actual, schema, table)
     return df.select(schema.names())
 
 

@@ -3,19 +3,24 @@
 import dagster as dg
 import polars as pl
 
-from pipeline.core import quality
+from pipeline.core import quality, schema
 from pipeline.core.dedup import cluster_duplicates
 from pipeline.core.near_index import load_index, save_index
 from pipeline.core.publish import record_counts
-from pipeline.defs.io import load_columns
+from pipeline.defs.io import asset_path, load_columns
 from pipeline.defs.metadata import counts_by, table_metadata
 from pipeline.settings import PipelineSettings
 
 GROUP = "dedup"
 RECORD_KEY = ("source_file", "record_index")
+DEDUP_COLUMNS = [
+    c for c in schema.NORMALIZED_RECORDS.names() if c not in ("title_raw", "abstract_raw")
+]
 
 
 @dg.multi_asset(
+    # Everything dedup reads: the raw text columns stay on disk (1.2 GB at 1M records).
+    ins={"normalized_records": dg.AssetIn(metadata={"columns": DEDUP_COLUMNS})},
     outs={
         "records": dg.AssetOut(
             group_name=GROUP,
@@ -48,18 +53,19 @@ def deduplicate(
     near-duplicate text (MinHash LSH candidates, exact Jaccard). Signatures and verified
     similarities of texts seen before come from the persisted near index."""
     index = load_index(settings.near_index_dir)
-    result = cluster_duplicates(normalized_records, settings.near_threshold, index)
+    result = cluster_duplicates(normalized_records, settings.near_threshold, index, fates_only=True)
     if result.index is not None:
         save_index(result.index, settings.near_index_dir)
-    records, papers = result.records, result.papers
+    fates, papers = result.records, result.papers
+    records = _records(settings, fates)
     return (
         dg.Output(
             records,
             output_name="records",
             metadata={
-                **table_metadata(records, ["source_file", "record_index", "status", "paper_id"]),
-                "records_by_status": dg.MetadataValue.json(counts_by(records, "status")),
-                **{k: dg.MetadataValue.int(v) for k, v in record_counts(records).items()},
+                **table_metadata(fates, ["source_file", "record_index", "status", "paper_id"]),
+                "records_by_status": dg.MetadataValue.json(counts_by(fates, "status")),
+                **{k: dg.MetadataValue.int(v) for k, v in record_counts(fates).items()},
             },
         ),
         dg.Output(
@@ -74,9 +80,24 @@ def deduplicate(
                 **table_metadata(papers, ["paper_id", "title", "n_records", "n_variants"]),
                 "dedup": dg.MetadataValue.json(result.stats),
                 "largest_cluster": dg.MetadataValue.int(result.stats.get("largest_cluster", 0)),
-                "duplicate_rate_by_kind": dg.MetadataValue.json(_rates(records)),
+                "duplicate_rate_by_kind": dg.MetadataValue.json(_rates(fates)),
             },
         ),
+    )
+
+
+def _records(settings: PipelineSettings, fates: pl.DataFrame) -> pl.LazyFrame:
+    """records.parquet as a stream: the stored normalised records, row by row beside
+    their fates. Both are in file order (collect_records writes them so); should the
+    stored file not be, it is sorted on the way."""
+    stored = asset_path(settings.asset_dir, dg.AssetKey("normalized_records"))
+    keys = pl.read_parquet(stored, columns=list(RECORD_KEY))
+    normalized = pl.scan_parquet(stored)
+    if not keys.equals(fates.select(RECORD_KEY)):
+        normalized = normalized.sort(*RECORD_KEY)
+    decided = fates.drop(RECORD_KEY).lazy()
+    return schema.conform(
+        pl.concat([normalized, decided], how="horizontal"), schema.RECORDS, "records"
     )
 
 

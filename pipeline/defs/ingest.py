@@ -143,8 +143,10 @@ def collect_records(
         f"files: {len(result.transformed)} transformed, {len(result.reused)} reused; "
         f"language: detected {stats['detected']} texts, {stats['cache_hits']} from cache"
     )
-    files_df, records = result.files, result.records
-    raw_records = records.select(schema.RAW_RECORDS.names())
+    # The records are written by streaming the stored per-file entries into the asset
+    # files; the metadata reads a few of their columns.
+    files_df, records = result.files, result.lazy_records
+    summary = records.select(_SUMMARY_COLUMNS).collect()
     files_meta = {
         **table_metadata(files_df, ["source_file", "format", "status", "reason", "n_records"]),
         "files_by_status": dg.MetadataValue.json(counts_by(files_df, "status")),
@@ -156,17 +158,36 @@ def collect_records(
         "raw_dir": dg.MetadataValue.path(str(settings.raw_dir)),
     }
     raw_meta = {
-        **table_metadata(raw_records, ["source_file", "record_index", "line_start", "title_raw"]),
-        "records_per_file": dg.MetadataValue.json(counts_by(raw_records, "source_file")),
+        **table_metadata(summary, ["source_file", "record_index", "line_start", "title_raw"]),
+        "records_per_file": dg.MetadataValue.json(counts_by(summary, "source_file")),
     }
     records_meta = {
-        **table_metadata(records, ["title", "acronym", "language", "reason"]),
-        **field_metadata(records),
+        **table_metadata(summary, ["title", "acronym", "language", "reason"]),
+        **field_metadata(summary),
         "language_detected": stats["detected"],
         "language_cache_hits": stats["cache_hits"],
     }
     return (
         dg.Output(files_df, output_name="raw_files", metadata=files_meta),
-        dg.Output(raw_records, output_name="raw_records", metadata=raw_meta),
+        dg.Output(
+            records.select(schema.RAW_RECORDS.names()), output_name="raw_records", metadata=raw_meta
+        ),
         dg.Output(records, output_name="normalized_records", metadata=records_meta),
     )
+
+
+# What the UI's metadata of the record tables reads (previews, counts, distributions).
+_SUMMARY_COLUMNS = [
+    "source_file",
+    "record_index",
+    "line_start",
+    "title_raw",
+    "title",
+    "acronym",
+    "language",
+    "reason",
+    "code_url",
+    "code_promised",
+    "datasets",
+    "tasks",
+]

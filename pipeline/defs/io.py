@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipeline.core.store import write_parquet_atomic
+from pipeline.core.store import sink_parquet_atomic, write_parquet_atomic
 
 
 def asset_path(base_dir: str | Path, key: dg.AssetKey) -> Path:
@@ -19,17 +19,21 @@ def asset_path(base_dir: str | Path, key: dg.AssetKey) -> Path:
 
 
 class PolarsParquetIOManager(dg.ConfigurableIOManager):
-    """Stores each asset as ``<base_dir>/<asset key>.parquet``, replaced atomically; loads
-    all of it, or the columns an input lists in its ``columns`` metadata."""
+    """Stores each asset as ``<base_dir>/<asset key>.parquet``, replaced atomically (a
+    LazyFrame output is streamed, never held whole); loads all of it, or the columns an
+    input lists in its ``columns`` metadata."""
 
     base_dir: str
 
     def _path(self, key: dg.AssetKey) -> Path:
         return asset_path(self.base_dir, key)
 
-    def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame | pl.LazyFrame) -> None:
         path = self._path(context.asset_key)
-        write_parquet_atomic(obj, path)
+        if isinstance(obj, pl.LazyFrame):  # a million-row table, streamed to disk
+            sink_parquet_atomic(obj, path)
+        else:
+            write_parquet_atomic(obj, path)
         context.add_output_metadata({"stored_at": dg.MetadataValue.path(str(path))})
 
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:
