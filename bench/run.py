@@ -219,7 +219,9 @@ def language_cache_rows(data_dir: Path) -> int:
 
 
 def cli_run(data_dir: Path, label: str) -> dict:
-    """One real `python -m pipeline run`: wall time, peak RSS of the process tree."""
+    """One real `python -m pipeline run`: wall time, peak RSS of the process tree, and
+    seconds per Dagster step."""
+    before = dagster_runs(data_dir)
     start = time.perf_counter()
     proc = subprocess.run(
         [
@@ -248,7 +250,36 @@ def cli_run(data_dir: Path, label: str) -> dict:
         "peak_rss_mib": round(int(rss_kib) / 1024) if rss_kib.isdigit() else None,
         "summary": summary,
         "error": proc.stderr.strip().splitlines()[-2:] if proc.returncode else None,
+        "steps": step_seconds(data_dir, before),
     }
+
+
+def step_seconds(data_dir: Path, runs_before: int) -> dict[str, float]:
+    """Seconds per step of the run just made, from the Dagster instance it used (an
+    unchanged rerun makes no Dagster run: empty)."""
+    import dagster as dg
+
+    home = data_dir / ".dagster"
+    if not home.is_dir():
+        return {}
+    instance = dg.DagsterInstance.from_config(str(home))
+    runs = instance.get_runs()
+    if len(runs) <= runs_before:
+        return {}
+    return {
+        s.step_key: round(s.end_time - s.start_time, 2)
+        for s in instance.get_run_step_stats(runs[0].run_id)
+        if s.end_time and s.start_time
+    }
+
+
+def dagster_runs(data_dir: Path) -> int:
+    home = data_dir / ".dagster"
+    if not home.is_dir():
+        return 0
+    import dagster as dg
+
+    return len(dg.DagsterInstance.from_config(str(home)).get_runs())
 
 
 def end_to_end(raw_dir: Path, seed: int, workdir: Path) -> list[dict]:
@@ -304,6 +335,8 @@ def _print_cli_runs(result: dict) -> None:
             f"{r['run']:<50} {r['seconds']:>9.2f} {r['exit']:>5} "
             f"{r['peak_rss_mib'] or '?':>13}{extra}"
         )
+        for step, seconds in r.get("steps", {}).items():
+            print(f"  step {step:<45} {seconds:>9.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
