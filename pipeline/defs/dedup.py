@@ -1,5 +1,7 @@
 """Assets of the dedup stage: papers, every record's fate, and their blocking checks."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import polars as pl
 
@@ -48,41 +50,42 @@ DEDUP_COLUMNS = [
 )
 def deduplicate(
     settings: PipelineSettings, normalized_records: pl.DataFrame
-) -> tuple[dg.Output, dg.Output, dg.Output]:
+) -> Iterator[dg.Output]:
     """Group records into papers: shared content hash, arXiv id or DOI, or verified
     near-duplicate text (MinHash LSH candidates, exact Jaccard). Signatures and verified
-    similarities of texts seen before come from the persisted near index."""
+    similarities of texts seen before come from the persisted near index.
+
+    The outputs are yielded one by one, each built just before it is written and let go
+    after: at 1M records papers and variants are 1.4 GB each.
+    """
     index = load_index(settings.near_index_dir)
     result = cluster_duplicates(normalized_records, settings.near_threshold, index, fates_only=True)
     if result.index is not None:
         save_index(result.index, settings.near_index_dir)
-    fates, papers = result.records, result.papers
-    records = _records(settings, fates)
-    return (
-        dg.Output(
-            records,
-            output_name="records",
-            metadata={
-                **table_metadata(fates, ["source_file", "record_index", "status", "paper_id"]),
-                "records_by_status": dg.MetadataValue.json(counts_by(fates, "status")),
-                **{k: dg.MetadataValue.int(v) for k, v in record_counts(fates).items()},
-            },
-        ),
-        dg.Output(
-            result.variants,
-            output_name="variants",
-            metadata=table_metadata(result.variants, ["paper_id", "title", "similarity"]),
-        ),
-        dg.Output(
-            papers,
-            output_name="papers",
-            metadata={
-                **table_metadata(papers, ["paper_id", "title", "n_records", "n_variants"]),
-                "dedup": dg.MetadataValue.json(result.stats),
-                "largest_cluster": dg.MetadataValue.int(result.stats.get("largest_cluster", 0)),
-                "duplicate_rate_by_kind": dg.MetadataValue.json(_rates(fates)),
-            },
-        ),
+    fates = result.records
+    yield dg.Output(
+        _records(settings, fates),
+        output_name="records",
+        metadata={
+            **table_metadata(fates, ["source_file", "record_index", "status", "paper_id"]),
+            "records_by_status": dg.MetadataValue.json(counts_by(fates, "status")),
+            **{k: dg.MetadataValue.int(v) for k, v in record_counts(fates).items()},
+        },
+    )
+    variants = result.build_variants()
+    variants_meta = table_metadata(variants, ["paper_id", "title", "similarity"])
+    yield dg.Output(variants, output_name="variants", metadata=variants_meta)
+    del variants
+    papers = result.build_papers()
+    yield dg.Output(
+        papers,
+        output_name="papers",
+        metadata={
+            **table_metadata(papers, ["paper_id", "title", "n_records", "n_variants"]),
+            "dedup": dg.MetadataValue.json(result.stats),
+            "largest_cluster": dg.MetadataValue.int(result.stats.get("largest_cluster", 0)),
+            "duplicate_rate_by_kind": dg.MetadataValue.json(_rates(fates)),
+        },
     )
 
 
