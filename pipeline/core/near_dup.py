@@ -31,6 +31,7 @@ import polars as pl
 SHINGLE_WORDS = 3
 NUM_BINS = 128
 BIN_BITS = 7  # 2**7 == NUM_BINS
+BANDS_AT_ONCE = 8  # bands bucketed together: bounds candidate_pairs' memory
 MAX_BUCKET = 200  # larger buckets are boilerplate, not duplicates: they are skipped
 # Texts per signature chunk, split further into PARALLEL_PARTS lazy frames that polars
 # runs on all cores. Bounds the exploded words held at once (~4M rows a chunk).
@@ -39,7 +40,7 @@ PARALLEL_PARTS = 4
 # Candidate pairs per chunk of the signature estimate (two 512-byte gathers a pair).
 ESTIMATE_CHUNK = 200_000
 # Pairs per chunk of the exact Jaccard check (their texts are shingled per chunk).
-VERIFY_CHUNK = 20_000
+VERIFY_CHUNK = 5_000
 # How far below the threshold a signature estimate may fall and still be verified: the
 # standard error of a 128-bin estimate is at most 0.045, so 0.15 is over 3 of them.
 ESTIMATE_SLACK = 0.15
@@ -228,7 +229,22 @@ def candidate_pairs(keys: np.ndarray, valid: np.ndarray | None = None) -> tuple[
     is False (texts without words) take no part.
 
     Depends only on the set of rows' keys, so the same texts give the same candidates
-    whether their signatures were computed now or loaded from an index."""
+    whether their signatures were computed now or loaded from an index. Bands are
+    bucketed a few at a time (a bucket lies in one band, so the result is the same):
+    all 32 bands of a million texts at once built a 32M-row table and its hash sets,
+    about 2 GB more at the peak."""
+    parts = []
+    oversized = 0
+    for start in range(0, keys.shape[1], BANDS_AT_ONCE):
+        codes, skipped = _band_pairs(keys[:, start : start + BANDS_AT_ONCE], valid)
+        parts.append(codes)
+        oversized += skipped
+    codes = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.uint64)
+    return codes, oversized
+
+
+def _band_pairs(keys: np.ndarray, valid: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """:func:`candidate_pairs` over some bands: unique codes and oversized buckets."""
     bands = keys.shape[1]
     flat = keys.reshape(-1)
     rows = np.repeat(np.arange(keys.shape[0], dtype=np.uint32), bands)
@@ -247,7 +263,6 @@ def candidate_pairs(keys: np.ndarray, valid: np.ndarray | None = None) -> tuple[
         .filter(pl.col("row") < pl.col("row_b"))
         .select(code=pl.col("row").cast(pl.UInt64) * (1 << 32) + pl.col("row_b"))
         .unique()
-        .sort("code")
     )
     return codes["code"].to_numpy(), oversized
 
