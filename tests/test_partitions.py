@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from pipeline.cli import main
-from pipeline.core.file_outputs import FileOutputStore, RecordSettings, collect
+from pipeline.core.file_outputs import FileOutputStore, RecordSettings, collect, find_raw_file
 from pipeline.core.ingest import ingest
 from pipeline.core.provenance import module_closure
 from pipeline.core.transform import transform_records
@@ -196,3 +196,12 @@ def test_records_come_out_sorted_even_where_path_order_and_string_order_differ(
     result = collect(raw, FileOutputStore(tmp_path / "e", settings), settings)
     assert result.records["source_file"].to_list() == ["a-b.txt", "a/b.txt"]
     assert result.files["source_file"].to_list() == ["a-b.txt", "a/b.txt"]
+
+
+def test_a_partition_key_finds_its_file_and_only_inside_raw(data_dir: Path) -> None:
+    raw = data_dir / "raw"
+    found = find_raw_file(raw, SAMPLE.name)
+    assert found is not None and found.sha256 and found.relative == SAMPLE.name
+    assert find_raw_file(raw, "missing.txt") is None
+    (data_dir / "secret.txt").write_text("not a scrape")
+    assert find_raw_file(raw, "../secret.txt") is None

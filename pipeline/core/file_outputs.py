@@ -34,7 +34,7 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.expectations import ExpectationSettings
-from pipeline.core.ingest import _unreadable_row, list_raw_files, read_file, scrape_date
+from pipeline.core.ingest import list_raw_files, read_or_reject, scrape_date
 from pipeline.core.json_readers import DEFAULT_FIELD_MAP
 from pipeline.core.language import LanguagePool, empty_cache
 from pipeline.core.provenance import modules_version
@@ -153,15 +153,23 @@ def find_raw_files(raw_dir: Path) -> list[RawFile]:
     """Every raw file with its sha256 and scrape date, ordered by relative path as a
     string: the order of ``source_file`` in the tables, so the records gathered file by
     file are already sorted and dedup need not copy them into order."""
-    out = []
     paths = sorted(list_raw_files(raw_dir), key=lambda p: p.relative_to(raw_dir).as_posix())
-    for path in paths:
-        relative = path.relative_to(raw_dir).as_posix()
-        try:
-            out.append(RawFile(path, relative, file_sha256(path), scrape_date(path, relative)))
-        except OSError:  # vanished or unreadable: read_file reports why
-            out.append(RawFile(path, relative, None, None))
-    return out
+    return [_raw_file(path, path.relative_to(raw_dir).as_posix()) for path in paths]
+
+
+def find_raw_file(raw_dir: Path, relative: str) -> RawFile | None:
+    """The raw file at ``relative`` (hashing that file only), or None when there is none
+    (or ``relative`` points outside ``raw_dir``, e.g. "../secret")."""
+    path = raw_dir / relative
+    inside = path.resolve().is_relative_to(raw_dir.resolve())
+    return _raw_file(path, relative) if inside and path.is_file() else None
+
+
+def _raw_file(path: Path, relative: str) -> RawFile:
+    try:
+        return RawFile(path, relative, file_sha256(path), scrape_date(path, relative))
+    except OSError:  # vanished or unreadable: read_file reports why
+        return RawFile(path, relative, None, None)
 
 
 def transform_files(
@@ -176,10 +184,7 @@ def transform_files(
     rows: list[dict] = []
     raw_rows: list[dict] = []
     for raw in files:
-        try:
-            row, records = read_file(raw.path, raw.relative, settings.field_map)
-        except OSError as exc:  # unreadable (permissions, vanished mid-run)
-            row, records = _unreadable_row(raw.relative, exc), []
+        row, records = read_or_reject(raw.path, raw.relative, settings.field_map)
         rows.append(row)
         raw_rows.extend(records)
     raw_records = schema.conform(

@@ -156,6 +156,17 @@ def read_file(
     return row, _record_rows(relative, sha, fmt, parsed, row["scrape_date"])
 
 
+def read_or_reject(
+    path: Path, relative: str, field_map: Mapping[str, tuple[str, ...]] = DEFAULT_FIELD_MAP
+) -> tuple[dict, list[dict]]:
+    """:func:`read_file`, or a rejected row when the file cannot be read at all
+    (permissions, vanished mid-run): never an exception."""
+    try:
+        return read_file(path, relative, field_map)
+    except OSError as exc:
+        return _unreadable_row(relative, exc), []
+
+
 def ingest(
     raw_dir: Path,
     progress: Progress | None = None,
@@ -167,11 +178,7 @@ def ingest(
     record_rows: list[dict] = []
     last_report = time.monotonic()
     for n, path in enumerate(paths, start=1):
-        relative = path.relative_to(raw_dir).as_posix()
-        try:
-            row, records = read_file(path, relative, field_map)
-        except OSError as exc:  # unreadable (permissions, vanished mid-run)
-            row, records = _unreadable_row(relative, exc), []
+        row, records = read_or_reject(path, path.relative_to(raw_dir).as_posix(), field_map)
         file_rows.append(row)
         record_rows.extend(records)
         if progress and (

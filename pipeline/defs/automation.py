@@ -15,7 +15,7 @@ import dagster as dg
 from pipeline.core.file_outputs import RawFile, find_raw_files
 from pipeline.core.ingest import list_raw_files
 from pipeline.core.provenance import inputs_fingerprint
-from pipeline.defs.ingest import RAW_FILES, is_partition_key
+from pipeline.defs.ingest import RAW_FILES, is_partition_key, partition_changes
 from pipeline.settings import PipelineSettings
 
 SENSOR_INTERVAL_SECONDS = 60
@@ -42,13 +42,12 @@ def raw_dir_state(settings: PipelineSettings) -> str:
 
 
 def _partition_requests(instance: dg.DagsterInstance, files: list[RawFile]) -> list:
-    wanted = {f.relative for f in files if is_partition_key(f.relative)}
-    existing = set(instance.get_dynamic_partitions(RAW_FILES.name or ""))
+    added, removed = partition_changes(instance, [f.relative for f in files])
     requests: list = []
-    if wanted - existing:
-        requests.append(RAW_FILES.build_add_request(sorted(wanted - existing)))
-    if existing - wanted:
-        requests.append(RAW_FILES.build_delete_request(sorted(existing - wanted)))
+    if added:
+        requests.append(RAW_FILES.build_add_request(added))
+    if removed:
+        requests.append(RAW_FILES.build_delete_request(removed))
     return requests
 
 

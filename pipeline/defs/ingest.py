@@ -13,7 +13,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.file_outputs import collect, find_raw_files, transform_files
+from pipeline.core.file_outputs import collect, find_raw_file, find_raw_files, transform_files
 from pipeline.core.language import empty_cache
 from pipeline.core.store import write_parquet_atomic
 from pipeline.defs.metadata import counts_by, table_metadata
@@ -32,14 +32,21 @@ def is_partition_key(relative: str) -> bool:
     return bool(relative) and not any(part in relative for part in _INVALID_KEY_PARTS)
 
 
-def sync_partitions(instance: dg.DagsterInstance, relatives: list[str]) -> tuple[int, int]:
-    """Make the ``raw_files`` partitions exactly the current raw files; (added, removed)."""
+def partition_changes(
+    instance: dg.DagsterInstance, relatives: list[str]
+) -> tuple[list[str], list[str]]:
+    """The ``raw_files`` partitions to add and to delete so that they are exactly the
+    raw files at ``relatives`` (those whose path can be a key)."""
     wanted = {r for r in relatives if is_partition_key(r)}
     existing = set(instance.get_dynamic_partitions(RAW_FILES.name or ""))
-    added = sorted(wanted - existing)
+    return sorted(wanted - existing), sorted(existing - wanted)
+
+
+def sync_partitions(instance: dg.DagsterInstance, relatives: list[str]) -> tuple[int, int]:
+    """Make the ``raw_files`` partitions exactly the current raw files; (added, removed)."""
+    added, removed = partition_changes(instance, relatives)
     if added:
         instance.add_dynamic_partitions(RAW_FILES.name or "", added)
-    removed = sorted(existing - wanted)
     for key in removed:
         instance.delete_dynamic_partition(RAW_FILES.name or "", key)
     return len(added), len(removed)
@@ -64,7 +71,7 @@ def file_records(
     context: dg.AssetExecutionContext, settings: PipelineSettings
 ) -> dg.MaterializeResult:
     relative = context.partition_key
-    raw = next((f for f in find_raw_files(settings.raw_dir) if f.relative == relative), None)
+    raw = find_raw_file(settings.raw_dir, relative)
     if raw is None:
         raise dg.Failure(f"no raw file {relative!r} under {settings.raw_dir} (removed?)")
     store = settings.file_outputs()
