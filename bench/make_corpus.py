@@ -1335,9 +1335,19 @@ def _lay_out(
 
 
 def _write_day(
-    day: int, rows: pl.DataFrame, texts: _Texts, plan: _Plan, raw_dir: Path, acc: _Accumulator
+    day: int,
+    rows: pl.DataFrame,
+    texts: _Texts,
+    plan: _Plan,
+    raw_dir: Path,
+    acc: _Accumulator,
+    as_jsonl: bool = False,
 ) -> None:
-    """Generate, edit, damage and write one scrape day's file, and its truth rows."""
+    """Generate, edit, damage and write one scrape day's file, and its truth rows.
+
+    ``as_jsonl``: the day is a JSON-lines scrape ({"title", "abstract"} per line) instead
+    of a page dump: no page chrome, and of the malformations only a missing abstract
+    (the key left out) applies; the truth says so."""
     papers = rows.get_column("paper").to_numpy()
     plan_ids = rows.get_column("plan_id").to_numpy()
     edit = rows.get_column("edit").to_numpy()
@@ -1354,10 +1364,21 @@ def _write_day(
             sims.append(jaccard(edited, shingles(canon_titles[j] + " " + canon[j])))
 
     malformed = _steer_clear(rows.get_column("malformed").to_numpy(), titles, page_start)
-    lines, line_start = _lay_out(
-        titles, abstracts, malformed, page_start, _keys(texts.seed, _S_MALFORM, plan_ids)
-    )
-    name = f"{START_DATE + timedelta(days=day)}-trending.txt"
+    if as_jsonl:
+        missing = malformed == _MALFORMED_CODE["missing_abstract"]
+        malformed = np.where(missing, malformed, 0).astype(malformed.dtype)
+        page_start = np.zeros_like(page_start)
+        lines = [
+            json.dumps({"title": t} if gone else {"title": t, "abstract": a}, ensure_ascii=False)
+            for t, a, gone in zip(titles, abstracts, missing.tolist(), strict=True)
+        ]
+        line_start = np.arange(1, len(titles) + 1, dtype=np.int64)
+        name = f"{START_DATE + timedelta(days=day)}-trending.jsonl"
+    else:
+        lines, line_start = _lay_out(
+            titles, abstracts, malformed, page_start, _keys(texts.seed, _S_MALFORM, plan_ids)
+        )
+        name = f"{START_DATE + timedelta(days=day)}-trending.txt"
     data = ("\n".join(lines) + "\n").encode("utf-8")
     if (malformed == _MALFORMED_CODE["bad_bytes"]).any():
         data = data.replace(_BAD_MARK.encode(), BAD_BYTES)
@@ -1464,7 +1485,7 @@ def _corpus_similarity(texts: _Texts, plan: _Plan, seed: int) -> dict[str, Any]:
 
 
 def make_corpus(
-    n_records: int, out_dir: Path, seed: int = 0, days: int | None = None
+    n_records: int, out_dir: Path, seed: int = 0, days: int | None = None, jsonl_every: int = 0
 ) -> CorpusStats:
     """Write ``n_records`` raw records under ``out_dir/raw`` with truth.parquet and stats.json.
 
@@ -1486,7 +1507,8 @@ def make_corpus(
     texts = _Texts(seed, plan.n_papers, plan.partner, plan.same_title)
     acc = _Accumulator()
     for (day,), rows in plan.records.partition_by("day", as_dict=True, maintain_order=True).items():
-        _write_day(int(day), rows, texts, plan, raw_dir, acc)
+        as_jsonl = jsonl_every > 0 and int(day) % jsonl_every == jsonl_every - 1
+        _write_day(int(day), rows, texts, plan, raw_dir, acc, as_jsonl)
 
     truth = pl.concat(acc.truth)
     truth.write_parquet(out_dir / "truth.parquet")
@@ -1567,9 +1589,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--days", type=int, default=None, help="files (scrape days)")
+    parser.add_argument(
+        "--jsonl-every",
+        type=int,
+        default=0,
+        help="write every K-th scrape day as JSON lines instead of a page dump (0: none)",
+    )
     args = parser.parse_args(argv)
     try:
-        result = make_corpus(args.records, args.out, seed=args.seed, days=args.days)
+        result = make_corpus(
+            args.records, args.out, seed=args.seed, days=args.days, jsonl_every=args.jsonl_every
+        )
     except (ValueError, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

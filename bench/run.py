@@ -51,13 +51,15 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def corpus(n: int, seed: int) -> Path:
-    """The corpus for (n, seed), generated once and cached under bench/.cache."""
-    out = CACHE / f"corpus-{n}-{seed}"
+def corpus(n: int, seed: int, jsonl_every: int = 0) -> Path:
+    """The corpus for (n, seed), generated once and cached under bench/.cache;
+    ``jsonl_every`` > 0 writes every K-th scrape day as JSON lines."""
+    suffix = f"-jsonl{jsonl_every}" if jsonl_every else ""
+    out = CACHE / f"corpus-{n}-{seed}{suffix}"
     if not (out / "truth.parquet").is_file():
         if out.exists():
             shutil.rmtree(out)
-        make_corpus(n, out, seed=seed)
+        make_corpus(n, out, seed=seed, jsonl_every=jsonl_every)
     return out
 
 
@@ -345,6 +347,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-cli", action="store_true", help="only the in-process stages")
     parser.add_argument(
+        "--jsonl-every",
+        type=int,
+        default=0,
+        help="every K-th scrape day of the corpus as JSON lines (0: page dumps only)",
+    )
+    parser.add_argument(
         "--cli-only",
         action="store_true",
         help="only the command-line runs (first, unchanged, incremental): the in-process "
@@ -352,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    raw_corpus = corpus(args.records, args.seed)
+    raw_corpus = corpus(args.records, args.seed, args.jsonl_every)
     generated = time.perf_counter() - start
     truth = pl.read_parquet(raw_corpus / "truth.parquet")
     with tempfile.TemporaryDirectory(prefix="papers-bench-") as tmp:
@@ -360,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "n_records": args.records,
             "seed": args.seed,
+            "jsonl_every": args.jsonl_every,
             "code_version": code_version(),
             "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
             "corpus_seconds_or_cached": round(generated, 1),
