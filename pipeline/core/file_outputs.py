@@ -110,16 +110,6 @@ class FileOutputStore:
     def has(self, raw: RawFile) -> bool:
         return raw.sha256 is not None and self.path(raw).is_file()
 
-    def get(self, raw: RawFile) -> FileOutput | None:
-        """The stored output, or None when missing or unreadable (then it is recomputed)."""
-        row = self.file_row(raw)
-        if row is None:
-            return None
-        try:
-            return FileOutput(file_row=row, records=pl.read_parquet(self.path(raw)))
-        except (OSError, pl.exceptions.PolarsError):
-            return None
-
     def file_row(self, raw: RawFile) -> dict | None:
         """The stored files-table row (read from the entry's footer), or None."""
         if not self.has(raw):

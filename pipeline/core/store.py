@@ -89,10 +89,18 @@ def write_parquet_atomic(
 ) -> None:
     """Write ``df`` to ``path`` through a temporary name, so readers never see half a file.
     ``metadata`` goes into the file's key-value metadata."""
+    _replace_atomically(
+        path, lambda tmp: df.write_parquet(tmp, compression=PARQUET_COMPRESSION, metadata=metadata)
+    )
+
+
+def _replace_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write`` on a temporary name beside ``path``, then rename it into place; the
+    temporary file never outlives a failed write."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
     try:
-        df.write_parquet(tmp, compression=PARQUET_COMPRESSION, metadata=metadata)
+        write(tmp)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -114,13 +122,7 @@ def write_table(table: Table, target: Path) -> int:
 def sink_parquet_atomic(frame: pl.LazyFrame, path: Path) -> None:
     """:func:`write_parquet_atomic` for a lazy frame, streamed: memory stays bounded by
     the engine's batches, not the table (about 0.8 GB for a 1M-record table)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
-    try:
-        frame.sink_parquet(tmp, compression=PARQUET_COMPRESSION)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _replace_atomically(path, lambda tmp: frame.sink_parquet(tmp, compression=PARQUET_COMPRESSION))
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -37,24 +37,25 @@ class PolarsParquetIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata({"stored_at": dg.MetadataValue.path(str(path))})
 
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:
-        path = self._path(context.asset_key)
-        if not path.is_file():
-            raise dg.Failure(
-                f"{context.asset_key.to_user_string()} has not been materialized yet "
-                f"(no {path}): materialize it, or run everything upstream first"
-            )
         # An input may ask for some columns only (AssetIn(metadata={"columns": [...]})):
         # a check that needs the record keys need not hold every raw text.
         columns = (context.definition_metadata or {}).get("columns")
-        return pl.read_parquet(path, columns=columns)
+        return load_columns(self.base_dir, context.asset_key, columns)
 
 
-def load_columns(base_dir: str | Path, name: str, columns: list[str]) -> pl.DataFrame:
-    """Some columns of a stored asset table: for checks on a table of a million rows
-    that read a few of its columns (an asset check cannot narrow its own asset input)."""
-    path = asset_path(base_dir, dg.AssetKey(name))
+def load_columns(
+    base_dir: str | Path, key: str | dg.AssetKey, columns: list[str] | None
+) -> pl.DataFrame:
+    """A stored asset table, or some of its columns (None: all): the IO manager's loads,
+    and checks on a table of a million rows that read a few of its columns (an asset
+    check cannot narrow its own asset input)."""
+    key = dg.AssetKey(key) if isinstance(key, str) else key
+    path = asset_path(base_dir, key)
     if not path.is_file():
-        raise dg.Failure(f"{name} has not been materialized yet (no {path})")
+        raise dg.Failure(
+            f"{key.to_user_string()} has not been materialized yet (no {path}): "
+            "materialize it, or run everything upstream first"
+        )
     return pl.read_parquet(path, columns=columns)
 
 
