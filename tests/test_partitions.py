@@ -12,7 +12,13 @@ import polars as pl
 import pytest
 
 from pipeline.cli import main
-from pipeline.core.file_outputs import FileOutputStore, RecordSettings, collect, find_raw_file
+from pipeline.core.file_outputs import (
+    RECORD_MODULES,
+    FileOutputStore,
+    RecordSettings,
+    collect,
+    find_raw_file,
+)
 from pipeline.core.ingest import ingest
 from pipeline.core.provenance import module_closure
 from pipeline.core.transform import transform_records
@@ -171,17 +177,23 @@ def test_the_record_fingerprint_covers_every_module_a_record_depends_on() -> Non
     """Per-file entries are keyed by the source of the modules that make records, read
     statically: it must include every pipeline module that importing them loads."""
     code = (
-        "import sys, pipeline.core.file_outputs; "
+        "import sys, pipeline.core.ingest, pipeline.core.transform; "
         "print(' '.join(m for m in sys.modules if m.split('.')[0] == 'pipeline'))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
-    closure = module_closure("pipeline.core.file_outputs")
+    closure = module_closure(*RECORD_MODULES)
     assert set(loaded) <= closure
     assert "pipeline.core.extract" in closure
-    # Dedup and publishing code do not shape a record: changing them keeps the entries.
-    assert not closure & {"pipeline.core.dedup", "pipeline.core.publish", "pipeline.defs"}
+    # Dedup, publishing and storage code do not shape a record: changing them keeps the
+    # entries.
+    assert not closure & {
+        "pipeline.core.dedup",
+        "pipeline.core.publish",
+        "pipeline.core.store",
+        "pipeline.defs",
+    }
 
 
 def test_records_come_out_sorted_even_where_path_order_and_string_order_differ(

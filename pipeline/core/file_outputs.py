@@ -4,9 +4,9 @@ A daily archive grows by a file or two a day; re-parsing and re-transforming eve
 earlier scrape on each run would cost minutes at a million records. So each file's
 output (its files-table row and its transformed records) is stored under a key made
 of the file's path, content sha256 and scrape date, and the *record fingerprint*:
-the source of the modules that make a record (this one and everything it imports:
-readers, normalisation, extraction, language, rules) plus the settings that shape a
-record. Hence:
+the source of the modules that make a record (ingest and transform and everything
+they import: readers, normalisation, extraction, language, rules), this module's
+ENTRY_FORMAT, and the settings that shape a record. Hence:
 
 - an unchanged file is read back, not recomputed;
 - a changed file (new sha256), or a change to record-making code or settings, gets a
@@ -34,11 +34,12 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.expectations import ExpectationSettings
+from pipeline.core.hashing import file_sha256
 from pipeline.core.ingest import list_raw_files, read_or_reject, scrape_date
 from pipeline.core.json_readers import DEFAULT_FIELD_MAP
 from pipeline.core.language import LanguagePool, empty_cache
 from pipeline.core.provenance import modules_version
-from pipeline.core.store import file_sha256, write_parquet_atomic
+from pipeline.core.store import write_parquet_atomic
 from pipeline.core.transform import DEFAULT_LANGUAGES, transform_records
 
 Progress = Callable[[str], None]
@@ -47,6 +48,12 @@ ENTRY_SUFFIX = ".parquet"
 # Raw bytes transformed together: about 40k records of the sample's shape, ~1.5 GB of
 # intermediate columns at most.
 BATCH_BYTES = 48 * 1024 * 1024
+# The modules that make a record from a file's bytes: their source (and that of every
+# pipeline module they import) is part of the record fingerprint. Storage and
+# bookkeeping code (this module's own, store.py) is not; ENTRY_FORMAT is bumped by hand
+# when this module changes what an entry holds.
+RECORD_MODULES = ("pipeline", "pipeline.core.ingest", "pipeline.core.transform")
+ENTRY_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,8 @@ class RecordSettings:
 
     def fingerprint(self) -> str:
         payload = {
-            "code_version": modules_version("pipeline.core.file_outputs"),
+            "code_version": modules_version(*RECORD_MODULES),
+            "entry_format": ENTRY_FORMAT,
             "field_map": {k: list(v) for k, v in sorted(self.field_map.items())},
             "languages": list(self.languages),
             "bounds": None if self.bounds is None else _record_bounds(self.bounds),

@@ -20,13 +20,13 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.decode import binary_reason, split_lines, undecodable_reason
+from pipeline.core.hashing import file_sha256
 from pipeline.core.json_readers import (
     DEFAULT_FIELD_MAP,
     JsonRecord,
     UnknownShapeError,
     parse_json_records,
 )
-from pipeline.core.store import file_sha256
 from pipeline.core.text_dump import ParsedRecord, parse_text_dump
 
 Progress = Callable[[str], None]

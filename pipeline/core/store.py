@@ -33,6 +33,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.core.hashing import file_sha256
+
 LATEST = "LATEST"
 REFUSED = "_refused"
 MANIFEST = "manifest.json"
@@ -61,14 +63,6 @@ class PublishResult:
 
 def version_name(number: int) -> str:
     return f"v{number:04d}"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _fsync_dir(path: Path) -> None:
