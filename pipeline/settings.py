@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipeline.core.expectations import ExpectationSettings
+from pipeline.core.expectation_settings import ExpectationSettings
 from pipeline.core.file_outputs import FileOutputStore, RecordSettings
 from pipeline.core.json_readers import DEFAULT_FIELD_MAP
 

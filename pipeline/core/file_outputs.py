@@ -33,7 +33,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.expectations import ExpectationSettings
+from pipeline.core.expectation_settings import ExpectationSettings
 from pipeline.core.hashing import file_sha256
 from pipeline.core.ingest import list_raw_files, read_or_reject, scrape_date
 from pipeline.core.json_readers import DEFAULT_FIELD_MAP

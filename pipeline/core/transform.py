@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.expectations import ExpectationSettings
+from pipeline.core.expectation_settings import ExpectationSettings
 from pipeline.core.extract import extract_fields
 from pipeline.core.language import LanguagePool, detect_with_cache, empty_cache
 from pipeline.core.normalize import normalize_text
