@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.core.store import LATEST, StoreError, VersionStore
+from pipeline.core.hashing import file_sha256
+from pipeline.core.store import LATEST, StoreError, VersionStore, write_parquet_atomic
 
 
 def tables(n: int) -> dict[str, pl.DataFrame]:
@@ -100,3 +101,19 @@ def test_annotate_sees_the_parent_and_the_new_tables(tmp_path: Path) -> None:
     result = store.publish(tables(3), {}, annotate=annotate)
     assert seen == [(None, 2), ("v0001", 3)]
     assert result.manifest["note"] == 3
+
+
+def test_a_published_file_is_linked_and_survives_its_source_being_replaced(
+    tmp_path: Path,
+) -> None:
+    """Tables handed over as files are hard-linked into the version (no copy); the
+    asset file is later replaced by rename, which must leave the version as it was."""
+    source = tmp_path / "assets" / "papers.parquet"
+    write_parquet_atomic(tables(3)["papers"], source)
+    store = VersionStore(tmp_path / "store")
+    result = store.publish({"papers": source}, {})
+    published = result.path / "papers.parquet"
+    assert published.stat().st_ino == source.stat().st_ino
+    write_parquet_atomic(tables(5)["papers"], source)  # the next run's asset
+    assert pl.read_parquet(published).height == 3
+    assert result.manifest["tables"]["papers"]["sha256"] == file_sha256(published)
