@@ -7,7 +7,8 @@ import pytest
 
 from bench.make_corpus import make_corpus
 from bench.run import duplicate_scores
-from pipeline.core.dedup import cluster_duplicates
+from pipeline.core import dedup, record_texts
+from pipeline.core.dedup import NARROW_COLUMNS, cluster_duplicates
 from pipeline.core.ingest import ingest
 from pipeline.core.near_dup import NUM_BINS, find_near_duplicates, lsh_params
 from pipeline.core.near_index import NearIndex, load_index, params_fingerprint, save_index
@@ -95,6 +96,30 @@ def test_incremental_run_with_an_index_equals_a_run_from_scratch(labelled, tmp_p
     again = cluster_duplicates(normalized, index=incremental.index)
     assert again.stats["signatures_computed"] == 0 and again.stats["pairs_verified"] == 0
     assert again.records.equals(scratch.records)
+
+
+@pytest.mark.parametrize("stream_from", [0, 10**9], ids=["streamed", "filtered-scans"])
+def test_records_left_on_disk_give_the_same_result_as_records_held(
+    labelled, tmp_path, monkeypatch: pytest.MonkeyPatch, stream_from: int
+) -> None:
+    """The dedup step holds a few columns and reads texts and wide columns from the
+    stored file; that must decide exactly what the in-memory path decides, whether
+    signatures come from one streamed pass or from filtered scans."""
+    monkeypatch.setattr(dedup, "STREAM_SIGNATURES_FROM", stream_from)
+    monkeypatch.setattr(record_texts, "BATCH_ROWS", 700)  # several batches
+    normalized, _ = labelled
+    ordered = normalized.sort("source_file", "record_index")
+    ordered.write_parquet(tmp_path / "normalized.parquet")
+    stored = pl.scan_parquet(tmp_path / "normalized.parquet")
+    narrow = ordered.select(*NARROW_COLUMNS, abstract_len=pl.col("abstract").str.len_chars())
+    held = cluster_duplicates(normalized, fates_only=True)
+    on_disk = cluster_duplicates(narrow, fates_only=True, stored=stored)
+    assert on_disk.records.equals(held.records)
+    assert on_disk.papers.equals(held.papers)
+    assert on_disk.variants.equals(held.variants)
+    assert on_disk.stats == held.stats
+    with pytest.raises(ValueError, match="file order"):
+        cluster_duplicates(narrow.reverse(), fates_only=True, stored=stored)
 
 
 def test_an_index_made_with_other_parameters_is_ignored(labelled, tmp_path) -> None:

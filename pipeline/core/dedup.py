@@ -47,18 +47,31 @@ from pipeline.core.near_index import (
     params_fingerprint,
 )
 from pipeline.core.normalize import paper_id_from_hash
+from pipeline.core.record_texts import RecordSource
 
 STRONG_KEYS = ("content_hash", "arxiv_id", "doi")
+# What clustering reads of each record when the rest stays on disk (see ``stored``).
+NARROW_COLUMNS = (
+    "source_file",
+    "record_index",
+    "content_hash",
+    "arxiv_id",
+    "doi",
+    "scrape_date",
+    "reason",
+)
 # Shingle Jaccard from which two texts are the same paper: chosen on the benchmark's
 # ground truth (see README, Performance).
 NEAR_THRESHOLD = 0.5
-# What near-duplicate detection compares, and how a paper lists its records.
-_MATCH_TEXT = pl.concat_str(["title", "abstract"], separator=" ")
+# How a paper lists its records.
 _SOURCE = pl.struct(
     file=pl.col("source_file"), index=pl.col("record_index"), line=pl.col("line_start")
 )
 # Texts per chunk when building match texts for signatures (bounds the strings held).
 TEXT_CHUNK = 100_000
+# From a scan, more texts than this get their signatures in one streamed pass instead
+# of one filtered scan per chunk.
+STREAM_SIGNATURES_FROM = TEXT_CHUNK
 _CODES = pl.Schema({"code": pl.UInt64, "similarity": pl.Float64})
 MAX_SPLIT_ROUNDS = 100
 
@@ -78,15 +91,13 @@ class Deduplicated:
     stats: dict
     index: NearIndex | None = None
     _clustered: pl.DataFrame | None = None  # the publishable records with their cluster
-    _ordered: pl.DataFrame | None = None  # every record, in file order
+    _source: RecordSource | None = None  # every record, in file order
 
     def build_papers(self) -> pl.DataFrame:
-        return schema.conform(_papers(self._clustered, self._ordered), schema.PAPERS, "papers")
+        return schema.conform(_papers(self._clustered, self._source), schema.PAPERS, "papers")
 
     def build_variants(self) -> pl.DataFrame:
-        return schema.conform(
-            _variants(self._clustered, self._ordered), schema.VARIANTS, "variants"
-        )
+        return schema.conform(_variants(self._clustered, self._source), schema.VARIANTS, "variants")
 
     @cached_property
     def papers(self) -> pl.DataFrame:
@@ -128,8 +139,8 @@ class _Texts:
     """The distinct texts of the publishable records, sorted by content hash (position
     ``t``), their match text built on demand, and a cache of exact similarities."""
 
-    def __init__(self, ordered: pl.DataFrame, ok: pl.DataFrame) -> None:
-        self.ordered = ordered
+    def __init__(self, source: RecordSource, ok: pl.DataFrame) -> None:
+        self.source = source
         self.table = (
             ok.group_by("content_hash")
             .agg(
@@ -153,8 +164,7 @@ class _Texts:
 
     def texts_at(self, positions: np.ndarray) -> pl.Series:
         """Match texts of some text positions (title and abstract of a record)."""
-        rows = self.ordered.select("title", "abstract")[self.first_node[positions]]
-        return rows.select(_MATCH_TEXT).to_series()
+        return self.source.match_texts(self.first_node[positions])
 
     def similarity(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Exact similarity of texts ``a[i]`` and ``b[i]`` (positions, any order), from the
@@ -178,9 +188,14 @@ class _Texts:
             todo = np.unique(codes["code"].to_numpy()[missing])
             ta = (todo >> np.uint64(32)).astype(np.int64)
             tb = (todo & np.uint64(0xFFFFFFFF)).astype(np.int64)
-            fresh = pl.DataFrame(
-                {"code": todo, "similarity": exact_similarity(self.texts_at, ta, tb)}
-            )
+            # Every text these pairs need, read at once (from a scan, one pass).
+            involved = np.unique(np.concatenate([ta, tb]))
+            held = self.texts_at(involved)
+
+            def texts_at(positions: np.ndarray) -> pl.Series:
+                return held.gather(np.searchsorted(involved, positions))
+
+            fresh = pl.DataFrame({"code": todo, "similarity": exact_similarity(texts_at, ta, tb)})
             self.computed.append(fresh)
             hits = codes.filter(pl.Series(missing)).join(fresh, on="code")
             found[hits["i"].to_numpy()] = hits["similarity"].to_numpy()
@@ -234,9 +249,12 @@ def _signatures(texts: _Texts, usable: NearIndex) -> tuple[np.ndarray, pl.DataFr
         sig[positions] = stored["signature"].to_numpy()
         have[positions] = True
     todo = np.flatnonzero(~have)
-    for start in range(0, len(todo), TEXT_CHUNK):
-        part = todo[start : start + TEXT_CHUNK]
-        sig[part] = signatures(texts.texts_at(part))
+    if texts.source.frame is None and len(todo) > STREAM_SIGNATURES_FROM:
+        _streamed_signatures(texts, todo, sig)
+    else:
+        for start in range(0, len(todo), TEXT_CHUNK):
+            part = todo[start : start + TEXT_CHUNK]
+            sig[part] = signatures(texts.texts_at(part))
     fresh = pl.DataFrame(
         {
             "content_hash": texts.table["content_hash"].gather(todo),
@@ -244,6 +262,18 @@ def _signatures(texts: _Texts, usable: NearIndex) -> tuple[np.ndarray, pl.DataFr
         }
     )
     return sig, fresh, {"signatures_reused": int(have.sum()), "signatures_computed": len(todo)}
+
+
+def _streamed_signatures(texts: _Texts, todo: np.ndarray, sig: np.ndarray) -> None:
+    """Signatures of texts ``todo`` computed in one streamed pass over the records: each
+    text from its first record, batch by batch, no text held beyond its batch."""
+    nodes = texts.first_node[todo]
+    order = np.argsort(nodes)
+    nodes, todo = nodes[order], todo[order]
+    for start, batch in texts.source.match_text_batches():
+        lo, hi = np.searchsorted(nodes, [start, start + batch.len()])
+        if hi > lo:
+            sig[todo[lo:hi]] = signatures(batch.gather(nodes[lo:hi] - start))
 
 
 def _near_edges(texts: _Texts, sig: np.ndarray, threshold: float) -> tuple[pl.DataFrame, dict]:
@@ -270,7 +300,7 @@ def _near_edges(texts: _Texts, sig: np.ndarray, threshold: float) -> tuple[pl.Da
             & (pl.col(f"{key}_a") != pl.col(f"{key}_b"))
         )
     stats["verified"] = int(accepted.sum())
-    stats["rejected_candidates"] = stats["candidates"] - stats["verified"]
+    stats["rejected_candidates"] = stats["candidates_after_estimate"] - stats["verified"]
     stats["blocked_by_ids"] = joined.filter(conflict).height
     return joined.filter(~conflict).select("a", "b", "similarity"), stats
 
@@ -343,6 +373,7 @@ def cluster_duplicates(
     near_threshold: float | None = NEAR_THRESHOLD,
     index: NearIndex | None = None,
     fates_only: bool = False,
+    stored: pl.LazyFrame | None = None,
 ) -> Deduplicated:
     """Cluster publishable records into papers; mark the others rejected.
 
@@ -356,13 +387,27 @@ def cluster_duplicates(
     near index of an earlier run (``Deduplicated.index``, or
     :func:`pipeline.core.near_index.load_index`); it only saves work, and one made with
     other parameters is ignored.
+
+    ``stored``: the same records, in file order, as a lazy scan of every normalised
+    column (with ``fates_only``). Texts and the wide columns of papers and variants are
+    then read from it when needed, so ``normalized`` need only hold the columns
+    decided on (:data:`NARROW_COLUMNS`, ``abstract_len`` for the abstract) and a
+    million records' text is never held at once.
     """
     # Records in file order; input from ingest already is, and then no copy is made (at
     # 1M records a sorted copy of the wide frame is ~3.5 GB).
     order = normalized.select(pl.arg_sort_by("source_file", "record_index")).to_series()
     in_order = bool((order.to_numpy() == np.arange(normalized.height)).all())
+    if stored is not None and not (in_order and fates_only):
+        raise ValueError("with stored records, pass them in file order and ask for fates only")
     ordered = normalized if in_order else normalized[order]
+    source = RecordSource(stored) if stored is not None else RecordSource.of(ordered)
     is_ok = ordered["reason"].is_null()
+    abstract_len = (
+        pl.col("abstract_len")
+        if "abstract_len" in ordered.columns
+        else pl.col("abstract").str.len_chars()
+    )
     ok = (
         ordered.select(
             "content_hash",
@@ -371,7 +416,7 @@ def cluster_duplicates(
             "scrape_date",
             "source_file",
             "record_index",
-            abstract_len=pl.col("abstract").str.len_chars(),
+            abstract_len=abstract_len,
         )
         .with_row_index("node")
         .filter(is_ok)
@@ -388,7 +433,7 @@ def cluster_duplicates(
     pref[pref_order] = np.arange(ok.height)
     ok = ok.with_columns(pref=pl.Series(pref))
 
-    texts = _Texts(ordered, ok)
+    texts = _Texts(source, ok)
     ok = ok.join(texts.table.select("content_hash", "t"), on="content_hash").sort("local")
     near = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "similarity": pl.Float64})
     stats: dict = {}
@@ -465,7 +510,7 @@ def cluster_duplicates(
     )
     kept = ordered.select("source_file", "record_index") if fates_only else ordered
     records = pl.concat([kept, outcome.select(fate)], how="horizontal")
-    stats.update(_cluster_stats(ok, ordered, near_threshold))
+    stats.update(_cluster_stats(ok, source, near_threshold))
     stats["near_records_detached"] = detached
     new_index = None
     if near_threshold is not None:
@@ -477,7 +522,7 @@ def cluster_duplicates(
         stats=stats,
         index=new_index,
         _clustered=ok,
-        _ordered=ordered,
+        _source=source,
     )
 
 
@@ -491,12 +536,13 @@ def _grown_index(usable: NearIndex, new_signatures: pl.DataFrame, texts: _Texts)
     )
 
 
-def _cluster_stats(ok: pl.DataFrame, ordered: pl.DataFrame, threshold: float | None) -> dict:
+def _cluster_stats(ok: pl.DataFrame, source: RecordSource, threshold: float | None) -> dict:
     sizes = ok.group_by("paper_id").len()
     largest = sizes.sort(["len", "paper_id"], descending=[True, False]).head(1)
     largest_id = largest["paper_id"][0] if largest.height else None
     titles = (
-        ordered[ok.filter(pl.col("paper_id") == largest_id)["node"].to_numpy()]["title"]
+        source.gather(ok.filter(pl.col("paper_id") == largest_id)["node"].to_numpy(), "title")
+        .to_series()
         .unique()
         .sort()
         .to_list()[:10]
@@ -518,14 +564,9 @@ def _cluster_stats(ok: pl.DataFrame, ordered: pl.DataFrame, threshold: float | N
     }
 
 
-def _with_wide(rows: pl.DataFrame, ordered: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """``rows`` (one record each, by ``node``) with some wide columns of those records."""
-    return pl.concat([rows, ordered.select(columns)[rows["node"].to_numpy()]], how="horizontal")
-
-
-def _variants(ok: pl.DataFrame, ordered: pl.DataFrame) -> pl.DataFrame:
+def _variants(ok: pl.DataFrame, source: RecordSource) -> pl.DataFrame:
     """Every distinct title/abstract version of each paper, with its sources."""
-    narrow = _with_wide(
+    narrow = source.with_columns_at(
         ok.select(
             "node",
             "paper_id",
@@ -536,7 +577,6 @@ def _variants(ok: pl.DataFrame, ordered: pl.DataFrame) -> pl.DataFrame:
             "source_file",
             "record_index",
         ),
-        ordered,
         ["line_start"],
     )
     versions = (
@@ -552,13 +592,13 @@ def _variants(ok: pl.DataFrame, ordered: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("paper_id", "content_hash")
     )
-    return _with_wide(versions, ordered, ["title", "abstract"]).drop("node")
+    return source.with_columns_at(versions, ["title", "abstract"]).drop("node")
 
 
-def _papers(ok: pl.DataFrame, ordered: pl.DataFrame) -> pl.DataFrame:
+def _papers(ok: pl.DataFrame, source: RecordSource) -> pl.DataFrame:
     """One row per cluster: the canonical record's text and fields, ids from any member
     (the canonical's first, then in file order)."""
-    narrow = _with_wide(
+    narrow = source.with_columns_at(
         ok.select(
             "node",
             "paper_id",
@@ -570,7 +610,6 @@ def _papers(ok: pl.DataFrame, ordered: pl.DataFrame) -> pl.DataFrame:
             "arxiv_id",
             "doi",
         ),
-        ordered,
         ["line_start", "authors", "published_date", "repo_url"],
     )
     members = (
@@ -592,8 +631,6 @@ def _papers(ok: pl.DataFrame, ordered: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("paper_id")
     )
-    return _with_wide(
-        members,
-        ordered,
-        [*schema.FIELDS.names(), "title", "abstract", "title_key", "content_hash"],
+    return source.with_columns_at(
+        members, [*schema.FIELDS.names(), "title", "abstract", "title_key", "content_hash"]
     ).drop("node")

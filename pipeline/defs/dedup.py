@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline.core import quality, schema
-from pipeline.core.dedup import cluster_duplicates
+from pipeline.core.dedup import NARROW_COLUMNS, cluster_duplicates
 from pipeline.core.near_index import load_index, save_index
 from pipeline.core.publish import record_counts
 from pipeline.defs.io import asset_path, load_columns
@@ -15,14 +15,11 @@ from pipeline.settings import PipelineSettings
 
 GROUP = "dedup"
 RECORD_KEY = ("source_file", "record_index")
-DEDUP_COLUMNS = [
-    c for c in schema.NORMALIZED_RECORDS.names() if c not in ("title_raw", "abstract_raw")
-]
 
 
 @dg.multi_asset(
-    # Everything dedup reads: the raw text columns stay on disk (1.2 GB at 1M records).
-    ins={"normalized_records": dg.AssetIn(metadata={"columns": DEDUP_COLUMNS})},
+    # Read by the step itself: a few columns held, the texts streamed from the file.
+    deps=["normalized_records"],
     outs={
         "records": dg.AssetOut(
             group_name=GROUP,
@@ -48,23 +45,30 @@ DEDUP_COLUMNS = [
         ),
     },
 )
-def deduplicate(
-    settings: PipelineSettings, normalized_records: pl.DataFrame
-) -> Iterator[dg.Output]:
+def deduplicate(settings: PipelineSettings) -> Iterator[dg.Output]:
     """Group records into papers: shared content hash, arXiv id or DOI, or verified
     near-duplicate text (MinHash LSH candidates, exact Jaccard). Signatures and verified
     similarities of texts seen before come from the persisted near index.
 
-    The outputs are yielded one by one, each built just before it is written and let go
-    after: at 1M records papers and variants are 1.4 GB each.
+    Memory stays bounded at a million records: clustering holds a few columns per
+    record (the texts are read from the stored file when needed, see
+    :mod:`pipeline.core.record_texts`), and the outputs are yielded one by one, each
+    built just before it is written and let go after (papers is 1.4 GB at 1M records).
     """
+    stored = _stored_in_file_order(settings)
+    narrow = stored.select(
+        *NARROW_COLUMNS, abstract_len=pl.col("abstract").str.len_chars()
+    ).collect(engine="streaming")
     index = load_index(settings.near_index_dir)
-    result = cluster_duplicates(normalized_records, settings.near_threshold, index, fates_only=True)
+    result = cluster_duplicates(
+        narrow, settings.near_threshold, index, fates_only=True, stored=stored
+    )
+    del narrow, index
     if result.index is not None:
         save_index(result.index, settings.near_index_dir)
     fates = result.records
     yield dg.Output(
-        _records(settings, fates),
+        _records(stored, fates),
         output_name="records",
         metadata={
             **table_metadata(fates, ["source_file", "record_index", "status", "paper_id"]),
@@ -89,19 +93,23 @@ def deduplicate(
     )
 
 
-def _records(settings: PipelineSettings, fates: pl.DataFrame) -> pl.LazyFrame:
+def _stored_in_file_order(settings: PipelineSettings) -> pl.LazyFrame:
+    """The stored normalised records as a scan, in file order: collect_records writes
+    them so; should the file not be, the scan sorts them."""
+    path = asset_path(settings.asset_dir, dg.AssetKey("normalized_records"))
+    if not path.is_file():
+        raise dg.Failure(f"normalized_records has not been materialized yet (no {path})")
+    scan = pl.scan_parquet(path)
+    keys = scan.select(RECORD_KEY).collect()
+    in_order = keys.equals(keys.sort(RECORD_KEY))
+    return scan if in_order else scan.sort(*RECORD_KEY)
+
+
+def _records(stored: pl.LazyFrame, fates: pl.DataFrame) -> pl.LazyFrame:
     """records.parquet as a stream: the stored normalised records, row by row beside
-    their fates. Both are in file order (collect_records writes them so); should the
-    stored file not be, it is sorted on the way."""
-    stored = asset_path(settings.asset_dir, dg.AssetKey("normalized_records"))
-    keys = pl.read_parquet(stored, columns=list(RECORD_KEY))
-    normalized = pl.scan_parquet(stored)
-    if not keys.equals(fates.select(RECORD_KEY)):
-        normalized = normalized.sort(*RECORD_KEY)
+    their fates (both in file order)."""
     decided = fates.drop(RECORD_KEY).lazy()
-    return schema.conform(
-        pl.concat([normalized, decided], how="horizontal"), schema.RECORDS, "records"
-    )
+    return schema.conform(pl.concat([stored, decided], how="horizontal"), schema.RECORDS, "records")
 
 
 def _rates(records: pl.DataFrame) -> dict[str, float]:

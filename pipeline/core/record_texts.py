@@ -1,0 +1,87 @@
+"""The records dedup reads columns of by position, held in memory or left on disk.
+
+Dedup decides on a few narrow columns per record; it needs record texts only for
+signatures (every text not in the near index), for exact similarities (a few pairs),
+and the wide columns of canonical records only to build papers and variants. At a
+million records the abstracts alone are 1.2 GB, so when the records are a Parquet
+scan they are read from it when needed: signatures in one streamed pass, texts of
+pairs in one filtered scan per batch, wide columns with a streaming join. Positions
+(``node``) are row numbers of the records in file order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import polars as pl
+
+# What near-duplicate detection compares: title and abstract of a record.
+MATCH_TEXT = pl.concat_str(["title", "abstract"], separator=" ")
+# Records per streamed batch when signatures are computed from a scan.
+BATCH_ROWS = 20_000
+
+
+class RecordSource:
+    """Columns of records by position: from a frame (``frame``) or a lazy scan."""
+
+    def __init__(self, records: pl.LazyFrame, frame: pl.DataFrame | None = None) -> None:
+        self.records = records
+        self.frame = frame
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> RecordSource:
+        return cls(frame.lazy(), frame)
+
+    def match_texts(self, nodes: np.ndarray) -> pl.Series:
+        """Match texts of the records at ``nodes`` (any order, repeats allowed)."""
+        return self.gather(nodes, MATCH_TEXT.alias("text")).to_series()
+
+    def gather(self, nodes: np.ndarray, *columns: str | pl.Expr) -> pl.DataFrame:
+        """``columns`` of the records at ``nodes``, row i from ``nodes[i]``. From a scan,
+        one filtered pass over the columns needed."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if self.frame is not None:
+            return self.frame.select(*columns)[nodes]
+        wanted = np.unique(nodes)
+        found = (
+            self.records.with_row_index("node")
+            .filter(pl.col("node").is_in(pl.Series(wanted, dtype=pl.UInt32).implode()))
+            .select("node", *columns)
+            .collect(engine="streaming")
+            .sort("node")
+        )
+        if found.height != len(wanted):
+            raise ValueError(f"{len(wanted) - found.height} record positions are out of range")
+        return found.drop("node")[np.searchsorted(wanted, nodes)]
+
+    def match_text_batches(self, rows: int | None = None) -> Iterator[tuple[int, pl.Series]]:
+        """Every record's match text in file order, as (first position, texts) batches
+        of about ``rows`` (default BATCH_ROWS)."""
+        rows = rows or BATCH_ROWS
+        if self.frame is not None:
+            for start in range(0, self.frame.height, rows):
+                yield start, self.frame.slice(start, rows).select(MATCH_TEXT).to_series()
+            return
+        start = 0
+        batches = self.records.select(MATCH_TEXT.alias("text")).collect_batches(chunk_size=rows)
+        for batch in batches:
+            yield start, batch.to_series()
+            start += batch.height
+
+    def with_columns_at(self, rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+        """``rows`` (one record each, by ``node``, in any order) with ``columns`` of those
+        records, in the order of ``rows``. From a scan, a streaming join: only the
+        joined rows are ever held."""
+        if self.frame is not None:
+            picked = self.frame.select(columns)[rows["node"].to_numpy()]
+            return pl.concat([rows, picked], how="horizontal")
+        joined = (
+            self.records.select(columns)
+            .with_row_index("node")
+            .join(rows.lazy(), on="node", how="inner", maintain_order="right")
+            .collect(engine="streaming")
+        )
+        if joined.height != rows.height:
+            raise ValueError(f"{rows.height - joined.height} record positions are out of range")
+        return joined.select(*rows.columns, *columns)
