@@ -17,6 +17,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.core.store import VersionStore
 from pipeline.definitions import ASSETS, CHECKS, GLOBAL_ASSETS, build_definitions, build_resources
+from pipeline.settings import PipelineSettings
 from tests.conftest import REPO, SAMPLE, TEST_DATA
 
 
@@ -230,6 +231,14 @@ def test_versions_diff_and_changelog_after_a_new_scrape(
     assert seen_twice["n_variants"].sum() == 11
     assert seen_twice["first_seen"].unique().to_list() == [date(2026, 11, 23)]
     assert seen_twice["last_seen"].unique().to_list() == [date(2026, 11, 24)]
+    # v0001 passed the same suite: the row-wise expectations ran on the 11 new or
+    # changed papers only (n_records moved for the 10), the table-wide ones on all 241.
+    validation = json.loads((data_dir / "processed/papers/v0002/validation.json").read_text())
+    checks = {c["name"]: c for c in validation["checks"]}
+    assert (checks["papers.abstract_length"]["details"]["rows"], papers.height) == (11, 241)
+    assert checks["papers.abstract_length"]["details"]["rows_unchanged"] == 230
+    assert checks["papers.paper_id_unique"]["details"]["rows"] == 241
+    assert all(c["passed"] for c in validation["checks"])
 
 
 GERMAN = (
@@ -304,3 +313,29 @@ def test_published_records_equal_the_in_memory_pipeline(data_dir: Path) -> None:
     assert pl.read_parquet(vdir / "records.parquet").equals(expected.records)
     assert pl.read_parquet(vdir / "papers.parquet").equals(expected.papers)
     assert pl.read_parquet(vdir / "variants.parquet").equals(expected.variants)
+
+
+def test_gx_rechecks_rows_only_against_a_version_that_passed_the_same_suite(
+    data_dir: Path,
+) -> None:
+    """Unchanged data under the same suite: no paper is rechecked row by row. Other
+    bounds make another suite: every paper is checked again."""
+
+    def rechecked(result: dg.ExecuteInProcessResult) -> int:
+        (gx,) = [
+            e for e in result.get_asset_check_evaluations() if e.check_name == "great_expectations"
+        ]
+        assert gx.passed
+        return gx.metadata["papers_rechecked"].value
+
+    assert rechecked(materialize_all(data_dir)) == 240  # the first version: everything
+    assert rechecked(materialize_all(data_dir)) == 0
+    resources = build_resources(str(data_dir))
+    resources["settings"] = PipelineSettings(data_dir=str(data_dir), abstract_max_chars=9_999)
+    other_bounds = dg.materialize(
+        [*ASSETS, *CHECKS],
+        selection=GLOBAL_ASSETS,
+        resources=resources,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert rechecked(other_bounds) == 240

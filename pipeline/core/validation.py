@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.core.expectations import ExpectationSettings, validate_tables
+from pipeline.core.expectations import ExpectationSettings, suite_fingerprint, validate_tables
 from pipeline.core.quality import CheckOutcome
 
 VALIDATION_FILE = "validation.json"
@@ -24,14 +24,16 @@ DATA_DOCS_DIR = "data_docs"
 
 
 def fingerprint(papers: pl.DataFrame, records: pl.DataFrame) -> str:
-    """Identifies the tables validated: ids and fates of every row, hashed."""
+    """Identifies the tables validated: ids and fates of every row, hashed (row hashes
+    by polars, in order, then sha256; it is only compared within one run, from the
+    check to the publish step, so polars' hash need not be stable across releases)."""
     digest = hashlib.sha256()
     for frame, columns in ((papers, ["paper_id", "content_hash"]), (records, ["status"])):
         digest.update(str(frame.height).encode())
         present = [c for c in columns if c in frame.columns]
         if present and frame.height:
             joined = frame.select(pl.concat_str(present, separator="\x1f", ignore_nulls=True))
-            digest.update("\x1e".join(joined.to_series().to_list()).encode())
+            digest.update(joined.to_series().hash(seed=0).to_numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -41,20 +43,29 @@ def validate_candidate(
     settings: ExpectationSettings,
     evidence_dir: Path,
     columns: Mapping[str, list[str]] | None = None,
+    recheck: pl.DataFrame | None = None,
 ) -> list[CheckOutcome]:
     """Run the GX suites and write validation.json and the Data Docs into ``evidence_dir``.
-    ``columns``: the stored tables' columns, when the frames hold only some (see
-    :func:`pipeline.core.expectations.validate_tables`)."""
+    ``columns``: the stored tables' columns, when the frames hold only some; ``recheck``:
+    the papers to check row by row, when not all (see
+    :func:`pipeline.core.expectations.validate_tables`). validation.json records the
+    suite's fingerprint, so a later run knows which verdicts it may keep."""
     if evidence_dir.exists():
         shutil.rmtree(evidence_dir)
     evidence_dir.mkdir(parents=True)
     outcomes = validate_tables(
-        papers, records, settings, docs_dir=evidence_dir / DATA_DOCS_DIR, columns=columns
+        papers,
+        records,
+        settings,
+        docs_dir=evidence_dir / DATA_DOCS_DIR,
+        columns=columns,
+        recheck=recheck,
     )
     (evidence_dir / VALIDATION_FILE).write_text(
         json.dumps(
             {
                 "fingerprint": fingerprint(papers, records),
+                "suite": suite_fingerprint(settings),
                 "passed": all(o.passed for o in outcomes),
                 "settings": settings.__dict__,
                 "checks": [o.to_dict() for o in outcomes],
@@ -91,3 +102,25 @@ def failed_summary(outcomes: list[CheckOutcome]) -> str:
             examples = examples[:299] + "…"
         lines.append(f"| {o.name} | {o.description} | `{examples}` |")
     return "\n".join(lines)
+
+
+def validated_suite(version_dir: Path) -> str | None:
+    """The suite fingerprint a published version passed, or None (an older version that
+    did not record it, or none at all)."""
+    path = version_dir / VALIDATION_FILE
+    if not path.is_file():
+        return None
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    return stored.get("suite") if stored.get("passed") else None
+
+
+def rows_to_recheck(current: pl.DataFrame, previous: pl.DataFrame, key: list[str]) -> pl.Series:
+    """Positions of the rows of ``current`` with no row of ``previous`` equal on ``key``
+    (nulls equal to nulls): new papers, and papers whose checked values changed."""
+    return (
+        current.select(key)
+        .with_row_index("position")
+        .join(previous.select(key).unique(), on=key, how="anti", nulls_equal=True)
+        .get_column("position")
+        .sort()
+    )

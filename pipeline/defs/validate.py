@@ -3,10 +3,16 @@
 import dagster as dg
 import polars as pl
 
-from pipeline.core.expectations import columns_read
+from pipeline.core.expectation_settings import ExpectationSettings
+from pipeline.core.expectations import columns_read, papers_columns, suite_fingerprint
 from pipeline.core.publish import build_manifest
 from pipeline.core.store import VersionStore
-from pipeline.core.validation import failed_summary, validate_candidate
+from pipeline.core.validation import (
+    failed_summary,
+    rows_to_recheck,
+    validate_candidate,
+    validated_suite,
+)
 from pipeline.defs.io import asset_path, load_columns, stored_columns
 from pipeline.settings import PipelineSettings
 
@@ -46,13 +52,21 @@ def great_expectations(
     bounds = settings.expectations(previous_papers(settings))
     # The suites read a few columns; the schema expectations read the stored names.
     needed = columns_read(bounds)
-    papers = load_columns(settings.asset_dir, "papers", _union(needed["papers"], ["content_hash"]))
     records = load_columns(settings.asset_dir, "records", _union(needed["records"], FATES))
     columns = {name: stored_columns(settings.asset_dir, name) for name in ("papers", "records")}
-    outcomes = validate_candidate(papers, records, bounds, settings.evidence_dir, columns)
+    papers, recheck = _papers_to_validate(settings, bounds)
+    outcomes = validate_candidate(
+        papers, records, bounds, settings.evidence_dir, columns, recheck=recheck
+    )
+    if recheck is not None:
+        context.log.info(
+            f"row-wise expectations on {recheck.height} new or changed papers; "
+            f"{papers.height - recheck.height} unchanged since the latest version passed them"
+        )
     failed = [o for o in outcomes if not o.passed]
     metadata: dict[str, object] = {
         "expectations": len(outcomes),
+        "papers_rechecked": papers.height if recheck is None else recheck.height,
         "failed": len(failed),
         "data_docs": dg.MetadataValue.path(str(settings.evidence_dir / "data_docs")),
     }
@@ -83,3 +97,38 @@ def great_expectations(
         ),
         metadata=metadata,
     )
+
+
+def _papers_to_validate(
+    settings: PipelineSettings, bounds: ExpectationSettings
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The papers columns the suite reads, and the papers to check row by row.
+
+    When the latest version passed the same suite, a paper equal to one of its papers
+    on the recheck key (ids, content hash, code URL, counts) would pass the row-wise
+    expectations again: only the others are loaded with their texts and rechecked.
+    Otherwise every paper is (the first version, a changed suite or bounds).
+    """
+    wanted = papers_columns(bounds)
+    store = VersionStore(settings.store_root)
+    latest = store.latest()
+    same_suite = latest is not None and validated_suite(store.path(latest)) == suite_fingerprint(
+        bounds
+    )
+    if not same_suite:
+        everything = _union(columns_read(bounds)["papers"], ["content_hash"])
+        return load_columns(settings.asset_dir, "papers", everything), None
+    papers = load_columns(settings.asset_dir, "papers", _union(wanted["table"], ["content_hash"]))
+    previous = pl.read_parquet(
+        store.path(latest or "") / "papers.parquet", columns=wanted["recheck_key"]
+    )
+    positions = rows_to_recheck(papers, previous, wanted["recheck_key"])
+    recheck = (
+        pl.scan_parquet(asset_path(settings.asset_dir, dg.AssetKey("papers")))
+        .select(wanted["row_wise"])
+        .with_row_index("position")
+        .filter(pl.col("position").is_in(positions.implode()))
+        .drop("position")
+        .collect(engine="streaming")
+    )
+    return papers, recheck
