@@ -7,7 +7,7 @@ import pytest
 
 from bench.make_corpus import make_corpus
 from bench.run import duplicate_scores
-from pipeline.core import dedup, record_texts
+from pipeline.core import dedup, near_index, record_texts
 from pipeline.core.dedup import NARROW_COLUMNS, cluster_duplicates
 from pipeline.core.ingest import ingest
 from pipeline.core.near_dup import NUM_BINS, find_near_duplicates, lsh_params
@@ -120,6 +120,36 @@ def test_records_left_on_disk_give_the_same_result_as_records_held(
     assert on_disk.stats == held.stats
     with pytest.raises(ValueError, match="file order"):
         cluster_duplicates(narrow.reverse(), fates_only=True, stored=stored)
+
+
+def test_a_save_appends_only_the_new_facts_and_compacts_past_the_part_limit(
+    labelled, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    normalized, _ = labelled
+    files = normalized["source_file"].unique().sort()
+    earlier = normalized.filter(pl.col("source_file").is_in(files.head(len(files) // 2)))
+    directory = tmp_path / "near"
+    save_index(cluster_duplicates(earlier).index, directory)
+    first = load_index(directory)
+    grown = cluster_duplicates(normalized, index=first).index
+    save_index(grown, directory)
+    signature_parts = sorted(directory.glob("signatures-*.parquet"))
+    assert len(signature_parts) == 2
+    # The new part holds just the texts the second run signed.
+    sizes = sorted(pl.read_parquet(p).height for p in signature_parts)
+    added = grown.signatures.height - first.signatures.height
+    assert sizes == sorted([first.signatures.height, added]) and added > 0
+    again = load_index(directory)
+    assert again.saved == (grown.signatures.height, grown.pairs.height)
+    assert again.signatures.sort("content_hash").equals(grown.signatures.sort("content_hash"))
+    assert again.pairs.sort("hash_a", "hash_b").equals(grown.pairs.sort("hash_a", "hash_b"))
+    # Nothing new: nothing written. Past the part limit: one part again.
+    save_index(again, directory)
+    assert len(list(directory.glob("signatures-*.parquet"))) == 2
+    monkeypatch.setattr(near_index, "MAX_PARTS", 2)
+    save_index(again, directory)
+    assert len(list(directory.glob("signatures-*.parquet"))) == 1
+    assert load_index(directory).signatures.height == grown.signatures.height
 
 
 def test_an_index_made_with_other_parameters_is_ignored(labelled, tmp_path) -> None:

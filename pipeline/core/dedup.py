@@ -533,6 +533,7 @@ def _grown_index(usable: NearIndex, new_signatures: pl.DataFrame, texts: _Texts)
         params=params_fingerprint(),
         signatures=pl.concat([usable.signatures, new_signatures]),
         pairs=pl.concat([usable.pairs, texts.new_pairs()]),
+        saved=usable.saved,  # what was loaded is on disk already: a save appends the rest
     )
 
 

@@ -16,15 +16,18 @@ similarity threshold, an index stays valid when the threshold changes; it is tie
 everything else that shapes a signature or a similarity (see :func:`params_fingerprint`)
 and is ignored when any of that differs.
 
-On disk (``directory``): ``signatures-<tag>.parquet`` (content_hash, signature as
-Array(UInt32, NUM_BINS)) and ``pairs-<tag>.parquet`` (hash_a < hash_b, similarity),
-where ``<tag>`` is a digest of the parameters; each file is written atomically, and
-because both hold facts a mix of an older and a newer file is still a valid index.
+On disk (``directory``): ``signatures-<tag>-<part>.parquet`` (content_hash, signature
+as Array(UInt32, NUM_BINS)) and ``pairs-<tag>-<part>.parquet`` (hash_a < hash_b,
+similarity), where ``<tag>`` is a digest of the parameters. A run appends its new
+facts as one more part instead of rewriting the index (0.5 GB at a million texts,
+3.5 s a run); past MAX_PARTS parts they are compacted into one. Each file is written
+atomically, and because every part holds facts, any mix of parts is a valid index.
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +40,8 @@ SIGNATURES_SCHEMA = pl.Schema(
     {"content_hash": pl.String, "signature": pl.Array(pl.UInt32, near_dup.NUM_BINS)}
 )
 PAIRS_SCHEMA = pl.Schema({"hash_a": pl.String, "hash_b": pl.String, "similarity": pl.Float64})
+# Parts of one kind before a save compacts them into one.
+MAX_PARTS = 16
 
 
 def params_fingerprint() -> str:
@@ -61,6 +66,8 @@ class NearIndex:
     params: str
     signatures: pl.DataFrame  # SIGNATURES_SCHEMA, one row per content_hash
     pairs: pl.DataFrame  # PAIRS_SCHEMA, one row per (hash_a, hash_b), hash_a < hash_b
+    # Leading rows of (signatures, pairs) already on disk: a save appends the rest.
+    saved: tuple[int, int] = (0, 0)
 
     @property
     def compatible(self) -> bool:
@@ -77,32 +84,54 @@ def empty_index(params: str | None = None) -> NearIndex:
     )
 
 
-def _paths(directory: Path, params: str) -> tuple[Path, Path]:
+def _parts(directory: Path, kind: str, params: str) -> list[Path]:
+    """The part files of one kind for ``params`` (an index saved before parts existed is
+    one file without a part suffix)."""
     tag = _tag(params)
-    return directory / f"signatures-{tag}.parquet", directory / f"pairs-{tag}.parquet"
+    return sorted(
+        [*directory.glob(f"{kind}-{tag}.parquet"), *directory.glob(f"{kind}-{tag}-*.parquet")]
+    )
 
 
 def load_index(directory: Path) -> NearIndex | None:
     """The index saved under ``directory`` for the current parameters, or None when there
     is none (files made with other parameters are not read at all)."""
+    directory = Path(directory)
     params = params_fingerprint()
-    signatures, pairs = _paths(Path(directory), params)
-    if not signatures.is_file():
+    signature_parts = _parts(directory, "signatures", params)
+    if not signature_parts:
         return None
-    sig = pl.read_parquet(signatures)
-    found = pl.read_parquet(pairs) if pairs.is_file() else pl.DataFrame(schema=PAIRS_SCHEMA)
-    if sig.schema != SIGNATURES_SCHEMA or found.schema != PAIRS_SCHEMA:
-        return None
-    return NearIndex(params=params, signatures=sig, pairs=found)
+    frames = []
+    for parts, expected in (
+        (signature_parts, SIGNATURES_SCHEMA),
+        (_parts(directory, "pairs", params), PAIRS_SCHEMA),
+    ):
+        read = [pl.read_parquet(p) for p in parts]
+        if any(f.schema != expected for f in read):
+            return None
+        frames.append(pl.concat(read) if read else pl.DataFrame(schema=expected))
+    sig, found = frames
+    return NearIndex(params=params, signatures=sig, pairs=found, saved=(sig.height, found.height))
 
 
 def save_index(index: NearIndex, directory: Path) -> None:
-    """Write ``index`` under ``directory``, each file atomically; files of other
-    parameters are removed afterwards (they can never be used again)."""
+    """Write what ``index`` holds beyond its ``saved`` rows as one more part of each kind
+    (everything, as a single part, when nothing was saved or past MAX_PARTS parts);
+    files of other parameters are removed afterwards (they can never be used again)."""
     directory = Path(directory)
-    signatures, pairs = _paths(directory, index.params)
-    write_parquet_atomic(index.signatures, signatures)
-    write_parquet_atomic(index.pairs, pairs)
+    keep: list[Path] = []
+    for kind, frame, saved in (
+        ("signatures", index.signatures, index.saved[0]),
+        ("pairs", index.pairs, index.saved[1]),
+    ):
+        parts = _parts(directory, kind, index.params)
+        compact = saved == 0 or len(parts) >= MAX_PARTS
+        rows = frame if compact else frame.slice(saved)
+        if compact or rows.height:
+            part = directory / f"{kind}-{_tag(index.params)}-{uuid.uuid4().hex[:12]}.parquet"
+            write_parquet_atomic(rows, part)
+            keep.append(part)
+        keep.extend([] if compact else parts)
     for stale in [*directory.glob("signatures-*.parquet"), *directory.glob("pairs-*.parquet")]:
-        if stale not in (signatures, pairs):
+        if stale not in keep:
             stale.unlink(missing_ok=True)
