@@ -45,6 +45,11 @@ def test_materialize_on_the_sample_publishes_every_record(data_dir: Path) -> Non
     }
     version = VersionStore(data_dir / "processed" / "papers").latest()
     assert version == "v0001"
+    # The record tables are the per-file entries, linked: no row was rewritten.
+    entries = {p.stat().st_ino for p in (data_dir / "processed" / "_files").glob("*.parquet")}
+    for table in ("raw_records", "normalized_records"):
+        parts = list((data_dir / "processed" / "_assets" / table).glob("part-*.parquet"))
+        assert parts and {p.stat().st_ino for p in parts} <= entries
     vdir = data_dir / "processed" / "papers" / version
     records = pl.read_parquet(vdir / "records.parquet")
     papers = pl.read_parquet(vdir / "papers.parquet")

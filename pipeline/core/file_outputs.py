@@ -233,6 +233,9 @@ class Collected:
 
     ``lazy_records`` scans the stored entries (in file order), so a caller can stream
     a million records to disk, or read a few of their columns, without holding them.
+    ``entry_files``: the entries holding every record, in file order, when they all
+    are stored (None when some records exist only in memory): a caller may link the
+    files instead of rewriting their rows.
     """
 
     files: pl.DataFrame
@@ -242,6 +245,7 @@ class Collected:
     language_cache: pl.DataFrame
     language_stats: dict[str, int]
     pruned: int
+    entry_files: list[Path] | None = None
 
     @property
     def records(self) -> pl.DataFrame:
@@ -282,17 +286,22 @@ def collect(
                     )
     rows: list[dict] = []
     parts: list[pl.LazyFrame] = []
+    entry_files: list[Path] | None = []
     for raw in files:
         row = None if raw.relative in unstored else store.file_row(raw)
         if row is not None:
             rows.append(row)
             parts.append(pl.scan_parquet(store.path(raw)))
+            if entry_files is not None:
+                entry_files.append(store.path(raw))
             continue
         output = unstored.get(raw.relative)
         if output is None:  # an entry vanished or broke under us: compute it here
             (output,), cache, _ = transform_files([raw], settings, cache)
         rows.append(output.file_row)
         parts.append(output.records.lazy())
+        if output.records.height:  # held in memory only: no file to link
+            entry_files = None
     records = (
         pl.concat(parts, how="vertical_relaxed")
         if parts
@@ -306,4 +315,5 @@ def collect(
         language_cache=cache,
         language_stats=stats,
         pruned=store.prune(files),
+        entry_files=entry_files or None,
     )

@@ -26,7 +26,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,6 +128,48 @@ def sink_parquet_atomic(frame: pl.LazyFrame, path: Path) -> None:
     """:func:`write_parquet_atomic` for a lazy frame, streamed: memory stays bounded by
     the engine's batches, not the table (about 0.8 GB for a 1M-record table)."""
     _replace_atomically(path, lambda tmp: frame.sink_parquet(tmp, compression=PARQUET_COMPRESSION))
+
+
+PART_GLOB = "part-*.parquet"
+
+
+def link_parts_atomic(
+    directory: Path, files: Sequence[Path], beside: Mapping[str, str] | None = None
+) -> None:
+    """Make ``directory`` a table of the Parquet ``files`` (in order) without rewriting
+    a row: a fresh hidden directory of hard links ``part-000000.parquet``, ... (copies
+    across file systems), then ``directory`` becomes a symbolic link to it, swapped
+    atomically, and the directory it pointed at before is removed. Readers see the old
+    parts or the new ones. The linked inodes are safe from later writes for the reason
+    :func:`write_table` gives. ``beside``: small text files (name: text) to place
+    beside the parts before the swap."""
+    parent = directory.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    target = parent / f".{directory.name}-{uuid.uuid4().hex[:12]}"
+    target.mkdir()
+    try:
+        for i, source in enumerate(files):
+            part = target / f"part-{i:06d}.parquet"
+            try:
+                os.link(source, part)
+            except OSError:
+                shutil.copyfile(source, part)
+        for name, text in (beside or {}).items():
+            (target / name).write_text(text, encoding="utf-8")
+        previous = directory.resolve() if directory.is_symlink() else None
+        pointer = parent / f".{directory.name}.link-{uuid.uuid4().hex}"
+        pointer.symlink_to(target.name)
+        pointer.replace(directory)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    if previous is not None and previous != target and previous.parent == parent:
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def part_files(directory: Path) -> list[Path]:
+    """The parts of a table written by :func:`link_parts_atomic`, in order."""
+    return sorted(directory.glob(PART_GLOB))
 
 
 def write_atomic(path: Path, text: str) -> None:

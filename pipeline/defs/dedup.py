@@ -9,7 +9,7 @@ from pipeline.core import quality, schema
 from pipeline.core.dedup import NARROW_COLUMNS, cluster_duplicates
 from pipeline.core.near_index import load_index, save_index
 from pipeline.core.publish import record_counts
-from pipeline.defs.io import asset_path, load_columns
+from pipeline.defs.io import load_columns, scan_asset
 from pipeline.defs.metadata import counts_by, table_metadata
 from pipeline.settings import PipelineSettings
 
@@ -95,11 +95,8 @@ def deduplicate(settings: PipelineSettings) -> Iterator[dg.Output]:
 
 def _stored_in_file_order(settings: PipelineSettings) -> pl.LazyFrame:
     """The stored normalised records as a scan, in file order: collect_records writes
-    them so; should the file not be, the scan sorts them."""
-    path = asset_path(settings.asset_dir, dg.AssetKey("normalized_records"))
-    if not path.is_file():
-        raise dg.Failure(f"normalized_records has not been materialized yet (no {path})")
-    scan = pl.scan_parquet(path)
+    them so; should they not be, the scan sorts them."""
+    scan = scan_asset(settings.asset_dir, "normalized_records")
     keys = scan.select(RECORD_KEY).collect()
     in_order = keys.equals(keys.sort(RECORD_KEY))
     return scan if in_order else scan.sort(*RECORD_KEY)

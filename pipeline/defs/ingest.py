@@ -16,6 +16,7 @@ from pipeline.core import schema
 from pipeline.core.file_outputs import collect, find_raw_file, find_raw_files, transform_files
 from pipeline.core.language import empty_cache
 from pipeline.core.store import write_parquet_atomic
+from pipeline.defs.io import StoredParts
 from pipeline.defs.metadata import counts_by, table_metadata
 from pipeline.defs.transform import field_metadata
 from pipeline.settings import PipelineSettings
@@ -174,12 +175,18 @@ def collect_records(
         "language_detected": stats["detected"],
         "language_cache_hits": stats["cache_hits"],
     }
+    # Every record is in a stored per-file entry (the usual case): both tables are those
+    # files, linked, not a row rewritten (15 s a run at 1M records).
+    raw: pl.LazyFrame | StoredParts = records.select(schema.RAW_RECORDS.names())
+    normalized: pl.LazyFrame | StoredParts = records
+    if result.entry_files is not None:
+        entries = tuple(result.entry_files)
+        raw = StoredParts(entries, tuple(schema.RAW_RECORDS.names()))
+        normalized = StoredParts(entries, tuple(schema.NORMALIZED_RECORDS.names()))
     return (
         dg.Output(files_df, output_name="raw_files", metadata=files_meta),
-        dg.Output(
-            records.select(schema.RAW_RECORDS.names()), output_name="raw_records", metadata=raw_meta
-        ),
-        dg.Output(records, output_name="normalized_records", metadata=records_meta),
+        dg.Output(raw, output_name="raw_records", metadata=raw_meta),
+        dg.Output(normalized, output_name="normalized_records", metadata=records_meta),
     )
 
 
