@@ -55,7 +55,7 @@ def dagster_home_for(data_dir: Path) -> Path:
 def _unchanged(data_dir: Path) -> dict | None:
     """The latest manifest when raw files, code and settings are exactly those it was made
     from: nothing to do. None when anything differs or nothing was published."""
-    from pipeline.core.ingest import hash_raw_files
+    from pipeline.core.file_outputs import find_raw_files
     from pipeline.core.provenance import inputs_fingerprint
     from pipeline.settings import PipelineSettings
 
@@ -65,7 +65,10 @@ def _unchanged(data_dir: Path) -> dict | None:
     if latest is None:
         return None
     manifest = store.manifest(latest)
-    current = inputs_fingerprint(hash_raw_files(settings.raw_dir), settings.output_config())
+    hashes = settings.hash_cache()
+    files = [(f.relative, f.sha256) for f in find_raw_files(settings.raw_dir, hashes)]
+    hashes.save()
+    current = inputs_fingerprint(files, settings.output_config())
     return manifest if manifest.get("inputs_fingerprint") == current else None
 
 

@@ -13,6 +13,7 @@ import dagster as dg
 
 from pipeline.core.expectation_settings import ExpectationSettings
 from pipeline.core.file_outputs import FileOutputStore, RecordSettings
+from pipeline.core.hash_cache import HashCache
 from pipeline.core.json_readers import DEFAULT_FIELD_MAP
 
 DATA_DIR_ENV = "PAPERS_PIPELINE_DATA_DIR"
@@ -116,6 +117,15 @@ class PipelineSettings(dg.ConfigurableResource):
     def language_cache(self) -> Path:
         """Language per content hash, kept between runs: ``<data_dir>/processed/_cache``."""
         return self.processed_dir / "_cache" / "language.parquet"
+
+    @property
+    def hash_cache_file(self) -> Path:
+        """sha256 of the raw files by stat, kept between runs:
+        ``<data_dir>/processed/_cache/file_hashes.json``."""
+        return self.processed_dir / "_cache" / "file_hashes.json"
+
+    def hash_cache(self) -> HashCache:
+        return HashCache(self.hash_cache_file)
 
     @property
     def near_index_dir(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -120,6 +121,10 @@ def test_two_cli_runs_give_one_version(data_dir: Path, capsys: pytest.CaptureFix
     assert main(["run", "--data-dir", str(data_dir)]) == 0
     assert "unchanged v0001" in capsys.readouterr().out
     assert VersionStore(data_dir / "processed" / "papers").versions() == ["v0001"]
+    # The raw file's hash is remembered by stat for the next run.
+    hashes = json.loads((data_dir / "processed" / "_cache" / "file_hashes.json").read_text())
+    raw = (data_dir / "raw" / SAMPLE.name).resolve()
+    assert hashes[str(raw)]["sha256"] == hashlib.sha256(raw.read_bytes()).hexdigest()
     assert main(["path", "--data-dir", str(data_dir)]) == 0
     assert capsys.readouterr().out.strip() == str(data_dir / "processed" / "papers" / "v0001")
     # The run is recorded in the persistent instance the UI reads; the unchanged rerun

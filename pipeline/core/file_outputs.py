@@ -34,6 +34,7 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.expectation_settings import ExpectationSettings
+from pipeline.core.hash_cache import HashCache
 from pipeline.core.hashing import file_sha256
 from pipeline.core.ingest import list_raw_files, read_or_reject, scrape_date
 from pipeline.core.json_readers import DEFAULT_FIELD_MAP
@@ -147,25 +148,27 @@ class FileOutputStore:
         return removed
 
 
-def find_raw_files(raw_dir: Path) -> list[RawFile]:
+def find_raw_files(raw_dir: Path, hashes: HashCache | None = None) -> list[RawFile]:
     """Every raw file with its sha256 and scrape date, ordered by relative path as a
     string: the order of ``source_file`` in the tables, so the records gathered file by
-    file are already sorted and dedup need not copy them into order."""
+    file are already sorted and dedup need not copy them into order. ``hashes``:
+    sha256 remembered from earlier runs (see :mod:`pipeline.core.hash_cache`)."""
     paths = sorted(list_raw_files(raw_dir), key=lambda p: p.relative_to(raw_dir).as_posix())
-    return [_raw_file(path, path.relative_to(raw_dir).as_posix()) for path in paths]
+    return [_raw_file(path, path.relative_to(raw_dir).as_posix(), hashes) for path in paths]
 
 
-def find_raw_file(raw_dir: Path, relative: str) -> RawFile | None:
+def find_raw_file(raw_dir: Path, relative: str, hashes: HashCache | None = None) -> RawFile | None:
     """The raw file at ``relative`` (hashing that file only), or None when there is none
     (or ``relative`` points outside ``raw_dir``, e.g. "../secret")."""
     path = raw_dir / relative
     inside = path.resolve().is_relative_to(raw_dir.resolve())
-    return _raw_file(path, relative) if inside and path.is_file() else None
+    return _raw_file(path, relative, hashes) if inside and path.is_file() else None
 
 
-def _raw_file(path: Path, relative: str) -> RawFile:
+def _raw_file(path: Path, relative: str, hashes: HashCache | None) -> RawFile:
     try:
-        return RawFile(path, relative, file_sha256(path), scrape_date(path, relative))
+        sha = hashes.sha256(path) if hashes is not None else file_sha256(path)
+        return RawFile(path, relative, sha, scrape_date(path, relative))
     except OSError:  # vanished or unreadable: read_file reports why
         return RawFile(path, relative, None, None)
 
@@ -260,10 +263,11 @@ def collect(
     workers: int | None = None,
     progress: Progress | None = None,
     max_batch_bytes: int = BATCH_BYTES,
+    hashes: HashCache | None = None,
 ) -> Collected:
     """Every raw file's output: stored entries where current, the rest transformed in
     batches and stored. Unused entries are pruned afterwards."""
-    files = find_raw_files(raw_dir)
+    files = find_raw_files(raw_dir, hashes)
     cache = empty_cache() if language_cache is None else language_cache
     stale = [raw for raw in files if not store.has(raw)]
     stats = {"detected": 0, "cache_hits": 0, "texts": 0}

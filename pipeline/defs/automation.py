@@ -81,7 +81,9 @@ def build_automation(global_job: Any, file_job: Any) -> tuple[list, list]:
         state = raw_dir_state(settings)
         if state == cursor.get("state") and not pending:
             return dg.SkipReason("raw directory unchanged since the last run request")
-        files = find_raw_files(settings.raw_dir)
+        hashes = settings.hash_cache()
+        files = find_raw_files(settings.raw_dir, hashes)
+        hashes.save()
         partitions = _partition_requests(context.instance, files)
         store = settings.file_outputs()
         stale = [f for f in files if f.sha256 and is_partition_key(f.relative)]

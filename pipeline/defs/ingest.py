@@ -72,7 +72,9 @@ def file_records(
     context: dg.AssetExecutionContext, settings: PipelineSettings
 ) -> dg.MaterializeResult:
     relative = context.partition_key
-    raw = find_raw_file(settings.raw_dir, relative)
+    hashes = settings.hash_cache()
+    raw = find_raw_file(settings.raw_dir, relative, hashes)
+    hashes.save()
     if raw is None:
         raise dg.Failure(f"no raw file {relative!r} under {settings.raw_dir} (removed?)")
     store = settings.file_outputs()
@@ -128,7 +130,8 @@ def collect_records(
 ) -> tuple[dg.Output, dg.Output, dg.Output]:
     """Every raw file's records: stored per-file outputs where current, the rest computed
     here in batches; the raw_files partitions are synced to the directory first."""
-    files = find_raw_files(settings.raw_dir)
+    hashes = settings.hash_cache()
+    files = find_raw_files(settings.raw_dir, hashes)
     added, removed = sync_partitions(context.instance, [f.relative for f in files])
     result = collect(
         settings.raw_dir,
@@ -137,7 +140,9 @@ def collect_records(
         _load_language_cache(settings),
         workers=settings.workers or None,
         progress=context.log.info,
+        hashes=hashes,
     )
+    hashes.save()
     write_parquet_atomic(result.language_cache, settings.language_cache)
     for relative in result.transformed:  # so the UI shows those partitions as done
         if is_partition_key(relative):
