@@ -20,7 +20,6 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.decode import binary_reason, split_lines, undecodable_reason
-from pipeline.core.hashing import file_sha256
 from pipeline.core.json_readers import (
     DEFAULT_FIELD_MAP,
     JsonRecord,
@@ -54,18 +53,6 @@ def list_raw_files(raw_dir: Path) -> list[Path]:
         for p in raw_dir.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
     )
-
-
-def hash_raw_files(raw_dir: Path) -> list[tuple[str, str | None]]:
-    """(relative path, sha256) of every raw file; None for a file that cannot be read."""
-    out: list[tuple[str, str | None]] = []
-    for path in list_raw_files(raw_dir):
-        try:
-            sha: str | None = file_sha256(path)
-        except OSError:
-            sha = None
-        out.append((path.relative_to(raw_dir).as_posix(), sha))
-    return out
 
 
 def sniff_format(data: bytes) -> tuple[str, str | None]:
