@@ -13,7 +13,7 @@ from pipeline.core.validation import (
     validate_candidate,
     validated_suite,
 )
-from pipeline.defs.io import asset_path, load_columns, stored_columns
+from pipeline.defs.io import asset_path, load_columns, scan_asset, stored_columns
 from pipeline.settings import PipelineSettings
 
 # What build_manifest and the evidence fingerprint read of records, beside the suites.
@@ -112,19 +112,15 @@ def _papers_to_validate(
     wanted = papers_columns(bounds)
     store = VersionStore(settings.store_root)
     latest = store.latest()
-    same_suite = latest is not None and validated_suite(store.path(latest)) == suite_fingerprint(
-        bounds
-    )
-    if not same_suite:
+    passed = None if latest is None else store.path(latest)
+    if passed is None or validated_suite(passed) != suite_fingerprint(bounds):
         everything = _union(columns_read(bounds)["papers"], ["content_hash"])
         return load_columns(settings.asset_dir, "papers", everything), None
     papers = load_columns(settings.asset_dir, "papers", _union(wanted["table"], ["content_hash"]))
-    previous = pl.read_parquet(
-        store.path(latest or "") / "papers.parquet", columns=wanted["recheck_key"]
-    )
+    previous = pl.read_parquet(passed / "papers.parquet", columns=wanted["recheck_key"])
     positions = rows_to_recheck(papers, previous, wanted["recheck_key"])
     recheck = (
-        pl.scan_parquet(asset_path(settings.asset_dir, dg.AssetKey("papers")))
+        scan_asset(settings.asset_dir, "papers")
         .select(wanted["row_wise"])
         .with_row_index("position")
         .filter(pl.col("position").is_in(positions.implode()))
