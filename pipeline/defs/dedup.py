@@ -55,10 +55,7 @@ def deduplicate(settings: PipelineSettings) -> Iterator[dg.Output]:
     :mod:`pipeline.core.record_texts`), and the outputs are yielded one by one, each
     built just before it is written and let go after (papers is 1.4 GB at 1M records).
     """
-    stored = _stored_in_file_order(settings)
-    narrow = stored.select(
-        *NARROW_COLUMNS, abstract_len=pl.col("abstract").str.len_chars()
-    ).collect(engine="streaming")
+    stored, narrow = _stored_in_file_order(settings)
     index = load_index(settings.near_index_dir)
     result = cluster_duplicates(
         narrow, settings.near_threshold, index, fates_only=True, stored=stored
@@ -93,13 +90,17 @@ def deduplicate(settings: PipelineSettings) -> Iterator[dg.Output]:
     )
 
 
-def _stored_in_file_order(settings: PipelineSettings) -> pl.LazyFrame:
-    """The stored normalised records as a scan, in file order: collect_records writes
-    them so; should they not be, the scan sorts them."""
+def _stored_in_file_order(settings: PipelineSettings) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """The stored normalised records as a scan, and the columns clustering holds, both
+    in file order: collect_records writes them so; should they not be, both are sorted."""
     scan = scan_asset(settings.asset_dir, "normalized_records")
-    keys = scan.select(RECORD_KEY).collect()
-    in_order = keys.equals(keys.sort(RECORD_KEY))
-    return scan if in_order else scan.sort(*RECORD_KEY)
+    narrow = scan.select(*NARROW_COLUMNS, abstract_len=pl.col("abstract").str.len_chars()).collect(
+        engine="streaming"
+    )
+    keys = narrow.select(RECORD_KEY)
+    if keys.equals(keys.sort(RECORD_KEY)):
+        return scan, narrow
+    return scan.sort(*RECORD_KEY), narrow.sort(*RECORD_KEY)
 
 
 def _records(stored: pl.LazyFrame, fates: pl.DataFrame) -> pl.LazyFrame:

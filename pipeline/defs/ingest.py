@@ -13,7 +13,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.file_outputs import collect, find_raw_file, find_raw_files, transform_files
+from pipeline.core.file_outputs import collect, find_raw_file, transform_files
 from pipeline.core.language import empty_cache
 from pipeline.core.store import write_parquet_atomic
 from pipeline.defs.io import StoredParts
@@ -129,10 +129,8 @@ def collect_records(
     context: dg.AssetExecutionContext, settings: PipelineSettings
 ) -> tuple[dg.Output, dg.Output, dg.Output]:
     """Every raw file's records: stored per-file outputs where current, the rest computed
-    here in batches; the raw_files partitions are synced to the directory first."""
+    here in batches; the raw_files partitions are then synced to the files found."""
     hashes = settings.hash_cache()
-    files = find_raw_files(settings.raw_dir, hashes)
-    added, removed = sync_partitions(context.instance, [f.relative for f in files])
     result = collect(
         settings.raw_dir,
         settings.file_outputs(),
@@ -143,6 +141,7 @@ def collect_records(
         hashes=hashes,
     )
     hashes.save()
+    added, removed = sync_partitions(context.instance, result.files["source_file"].to_list())
     write_parquet_atomic(result.language_cache, settings.language_cache)
     for relative in result.transformed:  # so the UI shows those partitions as done
         if is_partition_key(relative):
