@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
+import pytest
 
 from pipeline.defs.io import PolarsParquetIOManager, StoredParts, asset_path, load_columns
 
@@ -50,3 +51,25 @@ def test_parts_are_links_and_the_layouts_replace_each_other(tmp_path: Path) -> N
     assert load_columns(manager.base_dir, KEY, None).height == 6
     # The entries are untouched by all of this.
     assert all(pl.read_parquet(e).height == 2 for e in entries)
+
+
+def test_without_symbolic_links_the_parts_are_streamed_into_one_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = []
+    for day in range(2):
+        path = tmp_path / f"day{day}.parquet"
+        pl.DataFrame({"day": [day], "text": ["a"], "extra": [1]}).write_parquet(path)
+        entries.append(path)
+    manager = PolarsParquetIOManager(base_dir=str(tmp_path / "assets"))
+    _store(manager, StoredParts(tuple(entries)))  # parts first, then a file system without links
+
+    def refuse(self: Path, target: object) -> None:
+        raise OSError("symbolic links not supported")
+
+    monkeypatch.setattr(Path, "symlink_to", refuse)
+    _store(manager, StoredParts(tuple(entries), ("day", "text")))
+    stored = asset_path(manager.base_dir, KEY)
+    assert stored.is_file()
+    assert load_columns(manager.base_dir, KEY, None).rows() == [(0, "a"), (1, "a")]
+    assert [p.name for p in (tmp_path / "assets").iterdir()] == ["normalized_records.parquet"]

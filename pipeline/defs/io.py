@@ -65,9 +65,13 @@ class PolarsParquetIOManager(dg.ConfigurableIOManager):
         if isinstance(obj, StoredParts):
             single.unlink(missing_ok=True)
             listed = {} if obj.columns is None else {_COLUMNS_FILE: "\n".join(obj.columns) + "\n"}
-            link_parts_atomic(parts, obj.files, beside=listed)
-            stored = parts
-        else:
+            try:
+                link_parts_atomic(parts, obj.files, beside=listed)
+                stored = parts
+            except OSError as exc:  # no symbolic links here: stream the parts into one file
+                context.log.warning(f"storing {parts.name} as one file: {exc}")
+                obj = _concatenated(obj)
+        if not isinstance(obj, StoredParts):
             if parts.is_symlink():
                 target = parts.resolve()
                 parts.unlink()
@@ -84,6 +88,12 @@ class PolarsParquetIOManager(dg.ConfigurableIOManager):
         # a check that needs the record keys need not hold every raw text.
         columns = (context.definition_metadata or {}).get("columns")
         return load_columns(self.base_dir, context.asset_key, columns)
+
+
+def _concatenated(parts: StoredParts) -> pl.LazyFrame:
+    """The table ``parts`` describes, as one lazy frame."""
+    scan = pl.concat([pl.scan_parquet(f) for f in parts.files], how="vertical_relaxed")
+    return scan if parts.columns is None else scan.select(parts.columns)
 
 
 def scan_asset(base_dir: str | Path, key: str | dg.AssetKey) -> pl.LazyFrame:
