@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from pathlib import Path
 
 from pipeline.core.hashing import file_sha256
+from pipeline.core.store import write_atomic
 
 # A hash is trusted only if it was taken this long after the file's last change: a
 # file written again within the file system's timestamp granularity could otherwise
@@ -63,10 +63,5 @@ class HashCache:
             return
         kept = {k: v for k, v in self.entries.items() if Path(k).exists()}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{uuid.uuid4().hex}")
-        try:
-            tmp.write_text(json.dumps(kept), encoding="utf-8")
-            tmp.replace(self.path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_atomic(self.path, json.dumps(kept))
         self.changed = False

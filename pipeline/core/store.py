@@ -115,13 +115,19 @@ def write_table(table: Table, target: Path) -> int:
     the old path (:func:`_replace_atomically`), which leaves the linked inode, and so
     the version, untouched."""
     if isinstance(table, Path):
-        try:
-            os.link(table, target)
-        except OSError:  # another file system, or links not supported: copy
-            shutil.copyfile(table, target)  # copy_file_range: no bytes through Python
+        _link_or_copy(table, target)
         return pl.scan_parquet(target).select(pl.len()).collect().item()
     table.write_parquet(target, compression=PARQUET_COMPRESSION, statistics=True)
     return table.height
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link ``source`` at ``target``; copy it across file systems or where links are
+    not supported (copy_file_range: no bytes through Python)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def sink_parquet_atomic(frame: pl.LazyFrame, path: Path) -> None:
@@ -149,11 +155,7 @@ def link_parts_atomic(
     target.mkdir()
     try:
         for i, source in enumerate(files):
-            part = target / f"part-{i:06d}.parquet"
-            try:
-                os.link(source, part)
-            except OSError:
-                shutil.copyfile(source, part)
+            _link_or_copy(source, target / f"part-{i:06d}.parquet")
         for name, text in (beside or {}).items():
             (target / name).write_text(text, encoding="utf-8")
         previous = directory.resolve() if directory.is_symlink() else None

@@ -104,9 +104,9 @@ def scan_asset(base_dir: str | Path, key: str | dg.AssetKey) -> pl.LazyFrame:
         files = part_files(path)
         if not files:
             raise dg.Failure(f"{key.to_user_string()} has no parts under {path}")
-        scan = pl.concat([pl.scan_parquet(f) for f in files], how="vertical_relaxed")
         listed = path / _COLUMNS_FILE
-        return scan.select(listed.read_text().split()) if listed.is_file() else scan
+        columns = tuple(listed.read_text().split()) if listed.is_file() else None
+        return _concatenated(StoredParts(tuple(files), columns))
     if not path.is_file():
         raise dg.Failure(
             f"{key.to_user_string()} has not been materialized yet (no {path}): "
