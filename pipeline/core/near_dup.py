@@ -2,17 +2,16 @@
 
 Texts are compared as sets of word 3-shingles of the lowercased title and abstract.
 Signatures use one-permutation MinHash (one hash per shingle, split into ``K`` bins,
-the minimum kept per bin), computed with polars group-bys and numpy: one pass over
-the shingles instead of ``K``. Empty bins, common in short texts, are densified by
-rotation so equal texts still get equal signatures. Bands of ``r`` bins are hashed
-to bucket keys; texts sharing a bucket are candidates, and every candidate pair is
-verified by the exact Jaccard similarity of its shingle sets before it may merge
-anything.
+the minimum kept per bin), computed by compiled kernels in one pass over each text's
+bytes (:mod:`pipeline.core.shingle_kernels`). Empty bins, common in short texts, are
+densified by rotation so equal texts still get equal signatures. Bands of ``r`` bins
+are hashed to bucket keys; texts sharing a bucket are candidates, and every candidate
+pair is verified by the exact Jaccard similarity of its shingle sets before it may
+merge anything.
 
-Memory is bounded by streaming: signatures are computed chunk by chunk and only the
-compact signature (``K`` uint32 values, 512 bytes a text) is kept; shingles are
-computed again, in bounded chunks, only for the texts of the few candidate pairs that
-need an exact check. At 1M texts the shingle table alone would be ~200M rows.
+Memory is bounded: only the compact signature (``K`` uint32 values, 512 bytes a text)
+is kept; shingle sets are built again, in bounded chunks, only for the texts of the
+few candidate pairs that need an exact check.
 
 Bands and rows come from the similarity threshold the way datasketch chooses them:
 the (b, r) with b * r = K that minimises the weighted false-positive and
@@ -27,35 +26,32 @@ from functools import cache
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+
+from pipeline.core import shingle_kernels as kernels
 
 SHINGLE_WORDS = 3
-NUM_BINS = 128
-BIN_BITS = 7  # 2**7 == NUM_BINS
+NUM_BINS = kernels.NUM_BINS
 BANDS_AT_ONCE = 8  # bands bucketed together: bounds candidate_pairs' memory
 MAX_BUCKET = 200  # larger buckets are boilerplate, not duplicates: they are skipped
-# Texts per signature chunk, split further into PARALLEL_PARTS lazy frames that polars
-# runs on all cores. Bounds the exploded words held at once (~4M rows a chunk).
-CHUNK_ROWS = 20_000
-PARALLEL_PARTS = 4
+# Texts per signature chunk: bounds the bytes copied for the kernel at once.
+CHUNK_ROWS = 50_000
 # Candidate pairs per chunk of the signature estimate (two 512-byte gathers a pair).
 ESTIMATE_CHUNK = 200_000
 # Pairs per chunk of the exact Jaccard check (their texts are shingled per chunk).
-VERIFY_CHUNK = 5_000
+VERIFY_CHUNK = 20_000
 # How far below the threshold a signature estimate may fall and still be verified: the
 # standard error of a 128-bin estimate is at most 0.045, so 0.15 is over 3 of them.
 ESTIMATE_SLACK = 0.15
 WORD_PATTERN = r"[\p{L}\p{N}]+"
-WORD_SEED = 1
-SIGNATURE_SEED = 7
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-_EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)
 # A text without a single word: its signature is all EMPTY32, and it is never a candidate.
 EMPTY32 = np.uint32(0xFFFFFFFF)
-_C1 = 0x100000001B3
 _C2 = 0xC2B2AE3D27D4EB4F
+_MIX = np.uint64(0x9E3779B97F4A7C15)
 # Bumped whenever shingles or signatures change meaning: a persisted index made by
-# another version is then ignored (see near_index.params_fingerprint).
-ALGORITHM_VERSION = 2
+# another version is then ignored (see near_index.params_fingerprint). 3: words hashed
+# by FNV-1a in compiled kernels instead of polars' string hash.
+ALGORITHM_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -89,123 +85,64 @@ def lsh_params(threshold: float, num_bins: int = NUM_BINS) -> tuple[int, int]:
 TextsAt = Callable[[np.ndarray], pl.Series]
 """Texts by position: lets callers build texts chunk by chunk instead of all at once."""
 
-# Every ASCII character that is not a letter or digit, to a space: on ASCII text this
-# splits exactly where WORD_PATTERN does, and Aho-Corasick replacement plus a literal
-# split is ~1.5x faster than extracting regex matches. Other texts take the regex.
-_ASCII_NON_WORD = {chr(c): " " for c in range(128) if not chr(c).isalnum()}
+
+def text_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(UTF-8 bytes, int64 offsets) of ``texts`` as the kernels of
+    :mod:`pipeline.core.shingle_kernels` read them; a null text is empty.
+
+    ASCII texts pass as they are (the kernels split and lowercase them). A text with
+    any other character is rewritten first as its lowercased ``WORD_PATTERN`` words
+    joined by spaces: Unicode letters and case are polars' job, and the kernels then
+    find exactly those words."""
+    text = texts.cast(pl.String).fill_null("").rechunk()
+    data, offsets = _buffers(text)
+    if len(data) and (data >= 0x80).any():
+        first = np.searchsorted(offsets, np.flatnonzero(data >= 0x80), side="right") - 1
+        other = np.unique(first)
+        words = text.gather(other).str.to_lowercase().str.extract_all(WORD_PATTERN)
+        text = text.scatter(other, words.list.join(" ")).rechunk()
+        data, offsets = _buffers(text)
+    return data, offsets
 
 
-def _word_query(texts: pl.Series, offset: int) -> pl.LazyFrame:
-    """(row, short, h): each word's hash in text order, rows contiguous; ``short`` marks
-    texts of fewer than SHINGLE_WORDS words (their words are their shingles)."""
-    lowered = (
-        pl.LazyFrame({"text": texts})
-        .with_row_index("row", offset=offset)
-        .select("row", low=pl.col("text").str.to_lowercase())
-    )
-    is_ascii = pl.col("low").str.len_bytes() == pl.col("low").str.len_chars()
-    ascii_words = lowered.filter(is_ascii).select(
-        "row", w=pl.col("low").str.replace_many(_ASCII_NON_WORD).str.split(" ")
-    )
-    other_words = lowered.filter(~is_ascii).select(
-        "row", w=pl.col("low").str.extract_all(WORD_PATTERN)
-    )
-    return (
-        pl.concat([ascii_words, other_words])
-        .with_columns(w=pl.col("w").list.filter(pl.element().str.len_bytes() > 0))
-        .with_columns(short=pl.col("w").list.len() < SHINGLE_WORDS)
-        .explode("w")
-        .drop_nulls("w")
-        .select("row", "short", h=pl.col("w").hash(seed=WORD_SEED))
-    )
+def _buffers(text: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    array = text.to_arrow()
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())
+    _, offsets, data = array.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    values = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
+    return values, offsets
 
 
-def _parallel(texts: pl.Series, query: Callable[[pl.Series, int], pl.LazyFrame]) -> pl.DataFrame:
-    """``query`` over PARALLEL_PARTS slices of ``texts``, collected together so polars
-    runs them on every core (a string expression on one series runs on one)."""
-    step = max(1, -(-texts.len() // PARALLEL_PARTS))
-    parts = [query(texts.slice(start, step), start) for start in range(0, texts.len(), step)]
-    return pl.concat(pl.collect_all(parts))
-
-
-def _shingle_arrays(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(row, shingle hash) of every word 3-gram of ``texts``, duplicates kept; texts under
-    3 words use their words. The 3-grams are built with numpy slices over the exploded
-    words (rows are contiguous), far cheaper than a shift over a polars window."""
-    if texts.is_empty():
-        return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.uint64)
-    words = _parallel(texts, _word_query)
-    rows = words["row"].to_numpy()
-    h = words["h"].to_numpy()
-    short = words["short"].to_numpy()
-    same = rows[2:] == rows[:-2]
-    with np.errstate(over="ignore"):
-        gram = h[:-2] * np.uint64(_C1) + h[1:-1] * np.uint64(_C2) + h[2:]
-    return (
-        np.concatenate([rows[:-2][same], rows[short]]),
-        np.concatenate([gram[same], h[short]]),
-    )
+def shingle_sets(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique shingle hashes of each text: (values, starts), text ``i``'s set is
+    ``values[starts[i]:starts[i + 1]]``."""
+    data, offsets = text_bytes(texts)
+    return kernels.shingle_sets(data, offsets, kernels.WORD_BYTES)
 
 
 def shingles(texts: pl.Series) -> pl.DataFrame:
-    """Unique (row u32, shingle u64) pairs of ``texts``. Only for small inputs (tests, the
-    texts of a verification chunk): a large corpus's table holds ~200 rows a text."""
-    rows, values = _shingle_arrays(texts)
+    """Unique (row u32, shingle u64) pairs of ``texts``. Only for small inputs (tests):
+    a large corpus's table holds ~200 rows a text."""
+    values, starts = shingle_sets(texts)
+    rows = np.repeat(np.arange(texts.len(), dtype=np.uint32), np.diff(starts))
     return pl.DataFrame(
         {"row": rows, "shingle": values}, schema={"row": pl.UInt32, "shingle": pl.UInt64}
-    ).unique()
-
-
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: every input bit moves every output bit, so a shingle's top
-    bits (its bin) and the rest (its value) behave as independent hashes."""
-    with np.errstate(over="ignore"):
-        x = x ^ np.uint64(SIGNATURE_SEED)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+    )
 
 
 def signatures(texts: pl.Series) -> np.ndarray:
-    """(n, NUM_BINS) uint32 one-permutation MinHash signatures of ``texts``, streamed in
-    chunks of CHUNK_ROWS so the shingles of only one chunk exist at a time. Each shingle
-    is mixed once; its top BIN_BITS choose the bin, the rest is the value, and the
-    minimum per bin is a numpy ``minimum.at`` (no group-by). A text without words gets
+    """(n, NUM_BINS) uint32 one-permutation MinHash signatures of ``texts`` (see
+    :func:`pipeline.core.shingle_kernels.minhash`), computed in chunks of CHUNK_ROWS
+    texts so only one chunk's bytes are copied at a time. A text without words gets
     EMPTY32 throughout."""
     n = texts.len()
     out = np.empty((n, NUM_BINS), dtype=np.uint32)
-    shift = np.uint64(64 - BIN_BITS)
     for start in range(0, n, CHUNK_ROWS):
         chunk = texts.slice(start, CHUNK_ROWS)
-        size = chunk.len()
-        rows, values = _shingle_arrays(chunk)
-        mixed = _mix64(values)
-        key = rows.astype(np.int64) * NUM_BINS + (mixed >> shift).astype(np.int64)
-        sig = np.full(size * NUM_BINS, _EMPTY, dtype=np.uint64)
-        np.minimum.at(sig, key, mixed & np.uint64((1 << (64 - BIN_BITS)) - 1))
-        out[start : start + size] = densify(sig.reshape(size, NUM_BINS)).astype(np.uint32)
-    return out
-
-
-def densify(sig: np.ndarray) -> np.ndarray:
-    """Fill each empty bin from the next non-empty bin to its right (circularly), mixed
-    with the distance, so short texts still agree bin by bin (Shrivastava & Li's
-    rotation densification). Works on the empty positions only, one distance at a time:
-    few bins are empty and gaps are short. A row with no value at all stays empty."""
-    k = sig.shape[1]
-    empty = sig == _EMPTY
-    out = sig.copy()
-    has_any = ~empty.all(axis=1)
-    rows, cols = np.nonzero(empty & has_any[:, None])
-    distance = 1
-    while rows.size:
-        value = sig[rows, (cols + distance) % k]
-        hit = value != _EMPTY
-        with np.errstate(over="ignore"):
-            out[rows[hit], cols[hit]] = value[hit] + np.uint64(distance) * _MIX
-        rows, cols = rows[~hit], cols[~hit]
-        distance += 1
-    out[~has_any] = _EMPTY
+        data, offsets = text_bytes(chunk)
+        out[start : start + chunk.len()] = kernels.minhash(data, offsets, kernels.WORD_BYTES)
     return out
 
 
@@ -317,21 +254,10 @@ def exact_similarity(texts_at: TextsAt, a: np.ndarray, b: np.ndarray) -> np.ndar
         idx = order[start : start + VERIFY_CHUNK]
         pa, pb = a[idx], b[idx]
         involved = np.unique(np.concatenate([pa, pb]))
-        sh = shingles(texts_at(involved))  # row = position in ``involved``
-        sizes = np.bincount(sh["row"].to_numpy(), minlength=len(involved))
-        la = np.searchsorted(involved, pa).astype(np.uint32)
-        lb = np.searchsorted(involved, pb).astype(np.uint32)
-        pairs = pl.DataFrame({"i": np.arange(len(idx), dtype=np.uint32), "a": la, "b": lb})
-        common = (
-            pairs.join(sh, left_on="a", right_on="row")
-            .join(sh, left_on=["b", "shingle"], right_on=["row", "shingle"])
-            .group_by("i")
-            .len()
-        )
-        inter = np.zeros(len(idx), dtype=np.float64)
-        inter[common["i"].to_numpy()] = common["len"].to_numpy()
-        union = sizes[la] + sizes[lb] - inter
-        out[idx] = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+        values, starts = shingle_sets(texts_at(involved))
+        la = np.searchsorted(involved, pa)
+        lb = np.searchsorted(involved, pb)
+        out[idx] = kernels.pair_jaccard(values, starts, la, lb)
     return out
 
 

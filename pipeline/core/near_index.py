@@ -34,6 +34,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core import near_dup
+from pipeline.core import shingle_kernels as kernels
 from pipeline.core.store import write_parquet_atomic
 
 SIGNATURES_SCHEMA = pl.Schema(
@@ -45,13 +46,13 @@ MAX_PARTS = 16
 
 
 def params_fingerprint() -> str:
-    """Everything a stored signature or similarity depends on. The polars version is in
-    it because word hashes come from polars' ``hash``, which may change between releases."""
+    """Everything a stored signature or similarity depends on. Word and shingle hashes
+    are the pipeline's own (:mod:`pipeline.core.shingle_kernels`), so a polars upgrade
+    no longer throws the index away, as it did while words were hashed by polars."""
     return (
         f"near-v{near_dup.ALGORITHM_VERSION}"
         f"-words{near_dup.SHINGLE_WORDS}-bins{near_dup.NUM_BINS}"
-        f"-seeds{near_dup.WORD_SEED}.{near_dup.SIGNATURE_SEED}"
-        f"-pattern{near_dup.WORD_PATTERN}-polars{pl.__version__}"
+        f"-seed{int(kernels.SIGNATURE_SEED)}-pattern{near_dup.WORD_PATTERN}"
     )
 
 
