@@ -36,8 +36,6 @@ BANDS_AT_ONCE = 8  # bands bucketed together: bounds candidate_pairs' memory
 MAX_BUCKET = 200  # larger buckets are boilerplate, not duplicates: they are skipped
 # Texts per signature chunk: bounds the bytes copied for the kernel at once.
 CHUNK_ROWS = 50_000
-# Candidate pairs per chunk of the signature estimate (two 512-byte gathers a pair).
-ESTIMATE_CHUNK = 200_000
 # Pairs per chunk of the exact Jaccard check (their texts are shingled per chunk).
 VERIFY_CHUNK = 20_000
 # How far below the threshold a signature estimate may fall and still be verified: the
@@ -96,9 +94,8 @@ def text_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     find exactly those words."""
     text = texts.cast(pl.String).fill_null("").rechunk()
     data, offsets = _buffers(text)
-    if len(data) and (data >= 0x80).any():
-        first = np.searchsorted(offsets, np.flatnonzero(data >= 0x80), side="right") - 1
-        other = np.unique(first)
+    other = np.flatnonzero(kernels.non_ascii(data, offsets))
+    if len(other):
         words = text.gather(other).str.to_lowercase().str.extract_all(WORD_PATTERN)
         text = text.scatter(other, words.list.join(" ")).rechunk()
         data, offsets = _buffers(text)
@@ -160,35 +157,36 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-PairFilter = Callable[[np.ndarray], np.ndarray]
-"""Given pair codes, a boolean mask of those to keep."""
-
-
 def candidate_pairs(
-    keys: np.ndarray, valid: np.ndarray | None = None, keep: PairFilter | None = None
+    keys: np.ndarray, valid: np.ndarray | None, sig8: np.ndarray, min_estimate: float
 ) -> tuple[np.ndarray, dict[str, int]]:
-    """Pairs of rows sharing a bucket in any band, as sorted unique uint64 codes
+    """Pairs of rows sharing a bucket in any band whose signature estimate (share of
+    equal bins of ``sig8``) reaches ``min_estimate``, as sorted unique uint64 codes
     ``a << 32 | b`` (a < b); buckets over MAX_BUCKET are skipped. Rows where ``valid``
-    is False (texts without words) take no part; ``keep`` filters pairs.
+    is False (texts without words) take no part.
 
-    Depends only on the set of rows' keys, so the same texts give the same candidates
-    whether their signatures were computed now or loaded from an index. Bands are
-    bucketed a few at a time (a bucket lies in one band, so the result is the same):
-    all 32 bands of a million texts at once built a 32M-row table and its hash sets,
-    about 2 GB more at the peak. ``keep`` runs on each group's pairs before they are
-    merged: at 1M texts the groups find ~10M pairs, of which ~60k pass the signature
-    estimate, and the union of the unfiltered groups (a 40M-code unique) took longer
-    than everything else together.
+    Depends only on the set of rows' keys and signatures, so the same texts give the
+    same candidates whether their signatures were computed now or loaded from an index.
+    Bands are bucketed a few at a time (a bucket lies in one band, so the result is the
+    same): all 32 bands of a million texts at once is a 32M-row sort. Each bucket's
+    pairs are estimated as they are made (:func:`shingle_kernels.bucket_pairs`): at 1M
+    texts the buckets hold ~10M pairs, of which ~60k pass.
 
-    Returns the codes, and counts: ``candidates`` (pairs found per group, summed: a
-    pair found in two groups counts twice), ``oversized_buckets``."""
+    ``sig8`` is the low byte of each bin: a quarter of the memory traffic, at a bias of
+    at most +1/256, which ESTIMATE_SLACK dwarfs (the estimate only chooses what to
+    verify exactly).
+
+    Returns the codes, and counts: ``candidates`` (bucket pairs found, summed over
+    bands: a pair sharing two buckets counts twice), ``oversized_buckets``."""
     parts = []
     found = oversized = 0
     for start in range(0, keys.shape[1], BANDS_AT_ONCE):
-        codes, skipped = _band_pairs(keys[:, start : start + BANDS_AT_ONCE], valid)
-        found += len(codes)
+        codes, pairs, skipped = _band_pairs(
+            keys[:, start : start + BANDS_AT_ONCE], valid, sig8, min_estimate
+        )
+        found += pairs
         oversized += skipped
-        parts.append(codes if keep is None else codes[keep(codes)])
+        parts.append(codes)
     merged = (
         pl.Series(np.concatenate(parts), dtype=pl.UInt64).unique().sort().to_numpy()
         if parts
@@ -197,28 +195,32 @@ def candidate_pairs(
     return merged, {"candidates": found, "oversized_buckets": oversized}
 
 
-def _band_pairs(keys: np.ndarray, valid: np.ndarray | None) -> tuple[np.ndarray, int]:
-    """:func:`candidate_pairs` over some bands: unique codes and oversized buckets."""
+def _band_pairs(
+    keys: np.ndarray, valid: np.ndarray | None, sig8: np.ndarray, min_estimate: float
+) -> tuple[np.ndarray, int, int]:
+    """:func:`candidate_pairs` over some bands: kept codes, pairs found, oversized
+    buckets. Keys are sorted (stably, so rows ascend within a bucket) and cut into
+    runs of equal keys, the buckets."""
     bands = keys.shape[1]
-    flat = keys.reshape(-1)
-    rows = np.repeat(np.arange(keys.shape[0], dtype=np.uint32), bands)
+    table = pl.DataFrame({"key": keys.reshape(-1)}).with_row_index("i")
     if valid is not None and not valid.all():
-        keep = np.repeat(valid, bands)
-        rows, flat = rows[keep], flat[keep]
-    table = pl.DataFrame({"row": rows, "key": flat})
-    del rows, flat
-    shared = table.filter(pl.col("key").is_duplicated())
+        table = table.filter(pl.Series(np.repeat(valid, bands)))
+    ordered = table.sort("key", maintain_order=True)
     del table
-    sizes = shared.group_by("key").len()
-    oversized = sizes.filter(pl.col("len") > MAX_BUCKET).height
-    shared = shared.join(sizes.filter(pl.col("len") <= MAX_BUCKET).drop("len"), on="key")
-    codes = (
-        shared.join(shared, on="key", suffix="_b")
-        .filter(pl.col("row") < pl.col("row_b"))
-        .select(code=pl.col("row").cast(pl.UInt64) * (1 << 32) + pl.col("row_b"))
-        .unique()
-    )
-    return codes["code"].to_numpy(), oversized
+    key = ordered["key"].to_numpy()
+    if len(key) == 0:
+        return np.empty(0, dtype=np.uint64), 0, 0
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    del key
+    lengths = np.diff(np.append(starts, len(ordered)))
+    chosen = (lengths >= 2) & (lengths <= MAX_BUCKET)
+    rows = (ordered["i"].to_numpy()[np.repeat(chosen, lengths)] // bands).astype(np.int64)
+    del ordered
+    size = lengths[chosen].astype(np.int64)
+    run_starts = np.concatenate(([0], np.cumsum(size)))
+    pair_offsets = np.concatenate(([0], np.cumsum(size * (size - 1) // 2)))
+    codes, keep = kernels.bucket_pairs(rows, run_starts, pair_offsets, sig8, min_estimate)
+    return codes[keep], len(codes), int((lengths > MAX_BUCKET).sum())
 
 
 def split_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -226,18 +228,6 @@ def split_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (codes >> np.uint64(32)).astype(np.uint32), (codes & np.uint64(0xFFFFFFFF)).astype(
         np.uint32
     )
-
-
-def estimate(sig8: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Share of equal signature bins of each pair, an estimate of their Jaccard similarity,
-    in chunks so the gathered signatures stay small. ``sig8`` is the low byte of each
-    bin: a quarter of the memory traffic, at a bias of at most +1/256, which the
-    ESTIMATE_SLACK of 0.15 dwarfs (the estimate only chooses what to verify exactly)."""
-    out = np.empty(len(a), dtype=np.float64)
-    for start in range(0, len(a), ESTIMATE_CHUNK):
-        end = start + ESTIMATE_CHUNK
-        out[start:end] = (sig8[a[start:end]] == sig8[b[start:end]]).mean(axis=1)
-    return out
 
 
 def exact_similarity(texts_at: TextsAt, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -293,11 +283,9 @@ def likely_pairs(
     bands, rows = lsh_params(threshold)
     valid = ~(sig == EMPTY32).all(axis=1)
     sig8 = sig.astype(np.uint8)
-
-    def close_enough(codes: np.ndarray) -> np.ndarray:
-        return estimate(sig8, *split_codes(codes)) >= threshold - ESTIMATE_SLACK
-
-    codes, counts = candidate_pairs(band_keys(sig, bands, rows), valid, close_enough)
+    codes, counts = candidate_pairs(
+        band_keys(sig, bands, rows), valid, sig8, threshold - ESTIMATE_SLACK
+    )
     a, b = split_codes(codes)
     stats = {
         "bands": bands,

@@ -185,3 +185,48 @@ def pair_jaccard(values, starts, a, b):  # pragma: no cover - compiled
         if union > 0:
             out[i] = common / union
     return out
+
+
+@nb.njit(cache=True, parallel=True)
+def bucket_pairs(rows, run_starts, pair_offsets, sig8, min_estimate):  # pragma: no cover
+    """Pairs of rows that share a bucket, with the signature estimate of each, fused so
+    that ~10M candidate pairs at 1M texts never exist as gathered signatures.
+
+    ``rows`` are the texts of each bucket, bucket after bucket, ascending within one;
+    bucket ``r`` is ``rows[run_starts[r]:run_starts[r + 1]]`` and its pairs go to
+    ``pair_offsets[r]:pair_offsets[r + 1]``. Returns each pair's code ``a << 32 | b``
+    (a < b) and whether the share of equal bins of ``sig8`` (the low byte of each
+    signature bin) reaches ``min_estimate``."""
+    total = pair_offsets[len(pair_offsets) - 1]
+    codes = np.empty(total, dtype=np.uint64)
+    keep = np.empty(total, dtype=np.bool_)
+    width = sig8.shape[1]
+    for r in nb.prange(len(run_starts) - 1):
+        at = pair_offsets[r]
+        lo, hi = run_starts[r], run_starts[r + 1]
+        for i in range(lo, hi):
+            a = rows[i]
+            for j in range(i + 1, hi):
+                b = rows[j]
+                equal = 0
+                for k in range(width):
+                    if sig8[a, k] == sig8[b, k]:
+                        equal += 1
+                codes[at] = (np.uint64(a) << np.uint64(32)) | np.uint64(b)
+                # a == b only if two bands' keys of one text collide.
+                keep[at] = a < b and equal / width >= min_estimate
+                at += 1
+    return codes, keep
+
+
+@nb.njit(cache=True, parallel=True)
+def non_ascii(data, offsets):  # pragma: no cover - compiled
+    """Whether each text holds a byte outside ASCII."""
+    n = len(offsets) - 1
+    out = np.zeros(n, dtype=np.bool_)
+    for i in nb.prange(n):
+        for pos in range(offsets[i], offsets[i + 1]):
+            if data[pos] >= 0x80:
+                out[i] = True
+                break
+    return out
