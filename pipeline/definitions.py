@@ -41,7 +41,10 @@ SCHEDULES, SENSORS = automation.build_automation(papers_job, file_job)
 # stage (a partition per raw file) that they reuse.
 GLOBAL_ASSETS = [
     ingest.collect_records,
-    dedup.deduplicate,
+    dedup.clusters,
+    dedup.records,
+    dedup.variants,
+    dedup.papers,
     publish.published_version,
 ]
 ASSETS = [ingest.file_records, *GLOBAL_ASSETS]

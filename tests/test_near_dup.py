@@ -120,6 +120,16 @@ def test_records_left_on_disk_give_the_same_result_as_records_held(
     assert on_disk.stats == held.stats
     with pytest.raises(ValueError, match="file order"):
         cluster_duplicates(narrow.reverse(), fates_only=True, stored=stored)
+    # The separate steps build papers and variants from the fates alone, with the same
+    # result; fates of other records are refused, not paired row by row.
+    build = ordered.select(dedup.BUILD_COLUMNS)
+    source = record_texts.RecordSource(stored)
+    assert dedup.papers_from_fates(held.records, build, source).equals(held.papers)
+    assert dedup.variants_from_fates(held.records, build, source).equals(held.variants)
+    with pytest.raises(dedup.StaleFatesError, match="materialize clusters again"):
+        dedup.papers_from_fates(held.records.head(-1), build.head(-1).reverse(), source)
+    with pytest.raises(dedup.StaleFatesError):
+        dedup.variants_from_fates(held.records.head(-1), build, source)
 
 
 def test_a_save_appends_only_the_new_facts_and_compacts_past_the_part_limit(

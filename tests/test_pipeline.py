@@ -288,6 +288,30 @@ def test_a_refused_publish_keeps_latest_and_the_candidate(
     }
 
 
+def test_a_giant_cluster_blocks_the_tables_and_the_publish(data_dir: Path) -> None:
+    """The cluster-size check runs on clusters, before any table is built from them."""
+    resources = build_resources(str(data_dir))
+    resources["settings"] = PipelineSettings(data_dir=str(data_dir), max_cluster_size=1)
+    result = dg.materialize(
+        [*ASSETS, *CHECKS],
+        selection=GLOBAL_ASSETS,
+        resources=resources,
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    [check] = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert check.check_name == "cluster_size_bounded"
+    assert check.metadata["largest_cluster"].value == 2
+    assert check.metadata["titles"].value == [
+        "Fully Convolutional Networks for Semantic Segmentation"
+    ]
+    built = {m.asset_key.path[-1] for m in result.get_asset_materialization_events()}
+    assert "clusters" in built
+    assert not built & {"records", "variants", "papers", "published_version"}
+    assert not (data_dir / "processed" / "papers" / "LATEST").exists()
+
+
 def test_publish_materialized_alone_validates_the_full_tables_itself(data_dir: Path) -> None:
     """Without this run's check evidence, publish validates the stored tables itself
     (all columns: the schema expectations need them), not the ids it loads."""

@@ -60,6 +60,10 @@ NARROW_COLUMNS = (
     "scrape_date",
     "reason",
 )
+# What building papers and variants reads of each record beside its fate (with the
+# wide columns of the records it keeps, read from the stored records).
+BUILD_COLUMNS = ("source_file", "record_index", "content_hash", "scrape_date", "arxiv_id", "doi")
+RECORD_KEY = ("source_file", "record_index")
 # Shingle Jaccard from which two texts are the same paper: chosen on the benchmark's
 # ground truth (see README, Performance).
 NEAR_THRESHOLD = 0.5
@@ -524,6 +528,60 @@ def cluster_duplicates(
         _clustered=ok,
         _source=source,
     )
+
+
+class StaleFatesError(ValueError):
+    """Fates that were decided on other records than the ones they are paired with."""
+
+
+def ensure_same_records(fates: pl.DataFrame, records: pl.DataFrame) -> None:
+    """Raise StaleFatesError unless ``fates`` and ``records`` list the same records (by
+    RECORD_KEY) in the same order: fates decided on an earlier set of records (clusters
+    materialized before the records last changed) must not be paired with these."""
+    if fates.height != records.height or not fates.select(RECORD_KEY).equals(
+        records.select(RECORD_KEY)
+    ):
+        raise StaleFatesError(
+            f"the fates list {fates.height} records and the stored records {records.height}, "
+            "not the same ones in the same order: the clusters are older than the records; "
+            "materialize clusters again"
+        )
+
+
+def clustered_records(fates: pl.DataFrame, narrow: pl.DataFrame) -> pl.DataFrame:
+    """The publishable records with their cluster, as papers and variants are built from
+    them: the fates of :func:`cluster_duplicates` (``fates_only``) beside the
+    :data:`BUILD_COLUMNS` of the same records, both in file order.
+
+    Lets papers, variants and records be built apart from clustering (in separate
+    steps, each holding only its own table)."""
+    ensure_same_records(fates, narrow)
+    return (
+        pl.concat(
+            [narrow.select(BUILD_COLUMNS), fates.select("paper_id", "status", "similarity")],
+            how="horizontal",
+        )
+        .with_row_index("node")
+        .filter(pl.col("status") != "rejected")
+        .with_columns(canonical=pl.col("status") == "published")
+    )
+
+
+def papers_from_fates(
+    fates: pl.DataFrame, narrow: pl.DataFrame, source: RecordSource
+) -> pl.DataFrame:
+    """papers.parquet from the fates (see :func:`clustered_records`); ``source`` gives the
+    wide columns of the same records by position."""
+    clustered = clustered_records(fates, narrow)
+    return schema.conform(_papers(clustered, source), schema.PAPERS, "papers")
+
+
+def variants_from_fates(
+    fates: pl.DataFrame, narrow: pl.DataFrame, source: RecordSource
+) -> pl.DataFrame:
+    """variants.parquet from the fates, as :func:`papers_from_fates`."""
+    clustered = clustered_records(fates, narrow)
+    return schema.conform(_variants(clustered, source), schema.VARIANTS, "variants")
 
 
 def _grown_index(usable: NearIndex, new_signatures: pl.DataFrame, texts: _Texts) -> NearIndex:

@@ -1,61 +1,51 @@
-"""Assets of the dedup stage: papers, every record's fate, and their blocking checks."""
-
-from collections.abc import Iterator
+"""Assets of the dedup stage: every record's fate (clusters), the three tables built
+from it (records, variants, papers), and their blocking checks."""
 
 import dagster as dg
 import polars as pl
 
 from pipeline.core import quality, schema
-from pipeline.core.dedup import NARROW_COLUMNS, cluster_duplicates
+from pipeline.core.dedup import (
+    BUILD_COLUMNS,
+    NARROW_COLUMNS,
+    RECORD_KEY,
+    cluster_duplicates,
+    ensure_same_records,
+    papers_from_fates,
+    variants_from_fates,
+)
 from pipeline.core.near_index import load_index, save_index
 from pipeline.core.publish import record_counts
+from pipeline.core.record_texts import RecordSource
 from pipeline.defs.io import load_columns, scan_asset
 from pipeline.defs.metadata import counts_by, table_metadata
 from pipeline.settings import PipelineSettings
 
 GROUP = "dedup"
-RECORD_KEY = ("source_file", "record_index")
 
 
-@dg.multi_asset(
-    # Read by the step itself: a few columns held, the texts streamed from the file.
+@dg.asset(
+    group_name=GROUP,
+    # Read by the step itself: a few columns held, the texts streamed from the files.
     deps=["normalized_records"],
-    outs={
-        "records": dg.AssetOut(
-            group_name=GROUP,
-            description=(
-                "Every raw record exactly once, with its fate: status published / duplicate "
-                "/ rejected, the paper it belongs to, duplicate_kind, and the reject reason."
-            ),
-        ),
-        "variants": dg.AssetOut(
-            group_name=GROUP,
-            description=(
-                "Every distinct title/abstract version of each paper with its sources and "
-                "its similarity to the canonical version: no version of a text is lost."
-            ),
-        ),
-        "papers": dg.AssetOut(
-            group_name=GROUP,
-            description=(
-                "One row per paper: records sharing their normalised text, arXiv id or DOI, or "
-                "verified near-duplicate text, are one paper; the canonical version's clean text "
-                "and fields, a paper_id derived from its first sighting, every source listed."
-            ),
-        ),
-    },
+    description=(
+        "Duplicate detection: every record's fate, in file order. Records sharing their "
+        "normalised text, arXiv id or DOI, or verified near-duplicate text, are one paper "
+        "(paper_id); status published (the paper's canonical record) / duplicate / "
+        "rejected, duplicate_kind, matched_on, similarity to the canonical text."
+    ),
 )
-def deduplicate(settings: PipelineSettings) -> Iterator[dg.Output]:
+def clusters(settings: PipelineSettings) -> dg.Output[pl.DataFrame]:
     """Group records into papers: shared content hash, arXiv id or DOI, or verified
     near-duplicate text (MinHash LSH candidates, exact Jaccard). Signatures and verified
     similarities of texts seen before come from the persisted near index.
 
-    Memory stays bounded at a million records: clustering holds a few columns per
-    record (the texts are read from the stored file when needed, see
-    :mod:`pipeline.core.record_texts`), and the outputs are yielded one by one, each
-    built just before it is written and let go after (papers is 1.4 GB at 1M records).
+    Only the decision is made here; records, variants and papers are built from it by
+    their own steps. So this step holds a few columns per record (texts are streamed
+    from the stored records when needed, see :mod:`pipeline.core.record_texts`) and
+    none of the three wide tables, each 0.3 to 0.7 GB on disk at 1M records.
     """
-    stored, narrow = _stored_in_file_order(settings)
+    stored, narrow = _stored_in_file_order(settings, NARROW_COLUMNS, abstract_len=True)
     index = load_index(settings.near_index_dir)
     result = cluster_duplicates(
         narrow, settings.near_threshold, index, fates_only=True, stored=stored
@@ -64,25 +54,12 @@ def deduplicate(settings: PipelineSettings) -> Iterator[dg.Output]:
     if result.index is not None:
         save_index(result.index, settings.near_index_dir)
     fates = result.records
-    yield dg.Output(
-        _records(stored, fates),
-        output_name="records",
+    return dg.Output(
+        fates,
         metadata={
             **table_metadata(fates, ["source_file", "record_index", "status", "paper_id"]),
             "records_by_status": dg.MetadataValue.json(counts_by(fates, "status")),
             **{k: dg.MetadataValue.int(v) for k, v in record_counts(fates).items()},
-        },
-    )
-    variants = result.build_variants()
-    variants_meta = table_metadata(variants, ["paper_id", "title", "similarity"])
-    yield dg.Output(variants, output_name="variants", metadata=variants_meta)
-    del variants
-    papers = result.build_papers()
-    yield dg.Output(
-        papers,
-        output_name="papers",
-        metadata={
-            **table_metadata(papers, ["paper_id", "title", "n_records", "n_variants"]),
             "dedup": dg.MetadataValue.json(result.stats),
             "largest_cluster": dg.MetadataValue.int(result.stats.get("largest_cluster", 0)),
             "duplicate_rate_by_kind": dg.MetadataValue.json(_rates(fates)),
@@ -90,24 +67,74 @@ def deduplicate(settings: PipelineSettings) -> Iterator[dg.Output]:
     )
 
 
-def _stored_in_file_order(settings: PipelineSettings) -> tuple[pl.LazyFrame, pl.DataFrame]:
-    """The stored normalised records as a scan, and the columns clustering holds, both
-    in file order: collect_records writes them so; should they not be, both are sorted."""
+@dg.asset(
+    group_name=GROUP,
+    deps=["normalized_records"],
+    description=(
+        "Every raw record exactly once, with its fate: status published / duplicate "
+        "/ rejected, the paper it belongs to, duplicate_kind, and the reject reason."
+    ),
+)
+def records(settings: PipelineSettings, clusters: pl.DataFrame) -> dg.Output[pl.LazyFrame]:
+    """The stored normalised records beside their fates, streamed to disk row by row
+    (both in file order): a million records' texts are never held."""
+    stored, keys = _stored_in_file_order(settings, RECORD_KEY)
+    ensure_same_records(clusters, keys)
+    decided = clusters.drop(RECORD_KEY).lazy()
+    table = schema.conform(
+        pl.concat([stored, decided], how="horizontal"), schema.RECORDS, "records"
+    )
+    return dg.Output(
+        table,
+        metadata=table_metadata(clusters, ["source_file", "record_index", "status", "paper_id"]),
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=["normalized_records"],
+    description=(
+        "Every distinct title/abstract version of each paper with its sources and "
+        "its similarity to the canonical version: no version of a text is lost."
+    ),
+)
+def variants(settings: PipelineSettings, clusters: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    stored, narrow = _stored_in_file_order(settings, BUILD_COLUMNS)
+    table = variants_from_fates(clusters, narrow, RecordSource(stored))
+    return dg.Output(table, metadata=table_metadata(table, ["paper_id", "title", "similarity"]))
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=["normalized_records"],
+    description=(
+        "One row per paper (see clusters): the canonical version's clean text and fields, "
+        "a paper_id derived from its first sighting, sighting history, every source listed."
+    ),
+)
+def papers(settings: PipelineSettings, clusters: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    stored, narrow = _stored_in_file_order(settings, BUILD_COLUMNS)
+    table = papers_from_fates(clusters, narrow, RecordSource(stored))
+    return dg.Output(
+        table, metadata=table_metadata(table, ["paper_id", "title", "n_records", "n_variants"])
+    )
+
+
+def _stored_in_file_order(
+    settings: PipelineSettings, columns: tuple[str, ...], abstract_len: bool = False
+) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """The stored normalised records as a scan, and ``columns`` of them (with the
+    abstract's length when asked), both in file order: collect_records writes them so;
+    should they not be, both are sorted."""
     scan = scan_asset(settings.asset_dir, "normalized_records")
-    narrow = scan.select(*NARROW_COLUMNS, abstract_len=pl.col("abstract").str.len_chars()).collect(
+    extra = {"abstract_len": pl.col("abstract").str.len_chars()} if abstract_len else {}
+    narrow = scan.select(*dict.fromkeys([*RECORD_KEY, *columns]), **extra).collect(
         engine="streaming"
     )
     keys = narrow.select(RECORD_KEY)
     if keys.equals(keys.sort(RECORD_KEY)):
         return scan, narrow
     return scan.sort(*RECORD_KEY), narrow.sort(*RECORD_KEY)
-
-
-def _records(stored: pl.LazyFrame, fates: pl.DataFrame) -> pl.LazyFrame:
-    """records.parquet as a stream: the stored normalised records, row by row beside
-    their fates (both in file order)."""
-    decided = fates.drop(RECORD_KEY).lazy()
-    return schema.conform(pl.concat([stored, decided], how="horizontal"), schema.RECORDS, "records")
 
 
 def _rates(records: pl.DataFrame) -> dict[str, float]:
@@ -123,21 +150,28 @@ _RECORD_FATES = [*RECORD_KEY, "status", "reason", "paper_id"]
 
 
 @dg.asset_check(
-    asset="papers",
+    asset="clusters",
     blocking=True,
     description=(
         "No paper gathers more records than PipelineSettings.max_cluster_size: a giant "
-        "cluster means duplicate detection chained unrelated papers together."
+        "cluster means duplicate detection chained unrelated papers together. Blocks "
+        "records, variants and papers from being built on it."
     ),
 )
 def cluster_size_bounded(settings: PipelineSettings) -> dg.AssetCheckResult:
-    papers = load_columns(settings.asset_dir, "papers", _PAPER_COUNTS)
-    largest = papers.sort("n_records", "paper_id", descending=[True, False]).head(1)
-    size = int(largest["n_records"][0]) if largest.height else 0
+    fates = load_columns(settings.asset_dir, "clusters", [*RECORD_KEY, "paper_id"])
+    sizes = fates.drop_nulls("paper_id").group_by("paper_id").len()
+    largest = sizes.sort("len", "paper_id", descending=[True, False]).head(1)
+    size = int(largest["len"][0]) if largest.height else 0
     titles: list[str] = []
     if largest.height:
-        members = load_columns(settings.asset_dir, "records", ["paper_id", "title"])
-        chosen = members.filter(pl.col("paper_id") == largest["paper_id"][0])
+        members = fates.filter(pl.col("paper_id") == largest["paper_id"][0]).select(RECORD_KEY)
+        chosen = (
+            scan_asset(settings.asset_dir, "normalized_records")
+            .select(*RECORD_KEY, "title")
+            .join(members.lazy(), on=list(RECORD_KEY))
+            .collect(engine="streaming")
+        )
         titles = chosen["title"].drop_nulls().unique().to_list()
     return dg.AssetCheckResult(
         passed=size <= settings.max_cluster_size,
