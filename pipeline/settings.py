@@ -52,6 +52,10 @@ class PipelineSettings(dg.ConfigurableResource):
     """Smallest share of papers whose language is in ``languages``."""
     near_threshold: float | None = 0.5
     """Shingle Jaccard from which two texts are near duplicates (one paper); None: off."""
+    canonical_preference: list[str] = ["longest_abstract", "latest_sighting"]  # noqa: RUF012
+    """How a paper's canonical record is chosen, in order of precedence, from
+    ``longest_abstract``, ``shortest_abstract``, ``latest_sighting``,
+    ``earliest_sighting``; the first position (file, index) breaks the last tie."""
     max_cluster_size: int = 100
     """A paper with more records than this fails a blocking check (chaining guard)."""
     max_row_drop: float = 0.5

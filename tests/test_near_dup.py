@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import pytest
 
@@ -214,3 +216,48 @@ def test_a_chain_of_near_duplicates_is_split_at_the_canonical() -> None:
         assert got == [(0, "published", None), (1, "duplicate", "near"), (0, "published", None)]
         assert result.papers.height == 2
         assert result.stats["near_records_detached"] == 1
+
+
+@pytest.mark.parametrize(
+    ("preference", "canonical_file"),
+    [
+        (dedup.DEFAULT_CANONICAL, "c.txt"),  # the longest abstract
+        (["latest_sighting", "longest_abstract"], "b.txt"),
+        (["earliest_sighting"], "a.txt"),
+        (["shortest_abstract"], "a.txt"),
+        ([], "a.txt"),  # the first position alone
+    ],
+)
+def test_the_canonical_record_follows_the_configured_preference(
+    preference, canonical_file: str
+) -> None:
+    rows = [
+        ("c.txt", 0, "A study", _words(0, 44)),
+        ("b.txt", 0, "A study", _words(0, 40)),
+        ("a.txt", 0, "A study", _words(0, 36)),
+    ]
+    dates = pl.Series([date(2026, 2, 1), date(2026, 3, 1), date(2026, 1, 1)])
+    normalized = normalize_records(raw(rows)).with_columns(
+        reason=pl.lit(None, pl.String), scrape_date=dates
+    )
+    result = cluster_duplicates(normalized, canonical=preference)
+    published = result.records.filter(pl.col("status") == "published")
+    assert published["source_file"].to_list() == [canonical_file]
+    # The id comes from the first sighting, whichever record is canonical.
+    default = cluster_duplicates(normalized)
+    assert result.papers["paper_id"].to_list() == default.papers["paper_id"].to_list()
+    assert result.papers["n_records"].to_list() == [3]
+
+
+def test_an_unknown_canonical_criterion_is_refused() -> None:
+    normalized = normalize_records(raw([("a.txt", 0, "A study", _words(0, 44))]))
+    with pytest.raises(ValueError, match="unknown canonical criteria \\['newest'\\]"):
+        cluster_duplicates(
+            normalized.with_columns(reason=pl.lit(None, pl.String)), canonical=["newest"]
+        )
+
+
+def test_the_settings_default_is_the_dedup_default() -> None:
+    from pipeline.settings import PipelineSettings
+
+    assert tuple(PipelineSettings().canonical_preference) == dedup.DEFAULT_CANONICAL

@@ -15,9 +15,9 @@ among themselves, until nothing moves. Everything is decided on sets (never on i
 order), so the result is deterministic and order independent.
 
 A paper's canonical record has the most complete abstract, then the latest sighting,
-then the first position. Components are found with a vectorised union-find in
-numpy, and all work per record runs on a few narrow columns: the wide record frame
-is gathered once for the outputs.
+then the first position (configurable: ``canonical``). Components are found with a
+vectorised union-find in numpy, and all work per record runs on a few narrow columns;
+the wide columns are read only to build papers and variants.
 
 With a :class:`~pipeline.core.near_index.NearIndex` from an earlier run, stored
 signatures and verified similarities are reused; candidates and every decision are
@@ -26,6 +26,7 @@ recomputed, so the result equals a run without the index.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -64,6 +65,15 @@ NARROW_COLUMNS = (
 # wide columns of the records it keeps, read from the stored records).
 BUILD_COLUMNS = ("source_file", "record_index", "content_hash", "scrape_date", "arxiv_id", "doi")
 RECORD_KEY = ("source_file", "record_index")
+# How a paper's canonical record may be chosen: criterion -> (column, larger first).
+# The first position (smallest source_file, record_index) always breaks the last tie.
+CANONICAL_CRITERIA = {
+    "longest_abstract": ("abstract_len", True),
+    "shortest_abstract": ("abstract_len", False),
+    "latest_sighting": ("scrape_date", True),
+    "earliest_sighting": ("scrape_date", False),
+}
+DEFAULT_CANONICAL = ("longest_abstract", "latest_sighting")
 # Shingle Jaccard from which two texts are the same paper: chosen on the benchmark's
 # ground truth (see README, Performance).
 NEAR_THRESHOLD = 0.5
@@ -378,6 +388,7 @@ def cluster_duplicates(
     index: NearIndex | None = None,
     fates_only: bool = False,
     stored: pl.LazyFrame | None = None,
+    canonical: Sequence[str] = DEFAULT_CANONICAL,
 ) -> Deduplicated:
     """Cluster publishable records into papers; mark the others rejected.
 
@@ -397,7 +408,15 @@ def cluster_duplicates(
     then read from it when needed, so ``normalized`` need only hold the columns
     decided on (:data:`NARROW_COLUMNS`, ``abstract_len`` for the abstract) and a
     million records' text is never held at once.
+
+    ``canonical``: how a paper's canonical record is chosen, names of
+    :data:`CANONICAL_CRITERIA` in order of precedence; ties go to the first position.
     """
+    unknown = [name for name in canonical if name not in CANONICAL_CRITERIA]
+    if unknown:
+        raise ValueError(
+            f"unknown canonical criteria {unknown}: choose from {sorted(CANONICAL_CRITERIA)}"
+        )
     # Records in file order; input from ingest already is, and then no copy is made (at
     # 1M records a sorted copy of the wide frame is ~3.5 GB).
     order = normalized.select(pl.arg_sort_by("source_file", "record_index")).to_series()
@@ -426,11 +445,12 @@ def cluster_duplicates(
         .filter(is_ok)
         .with_row_index("local")
     )
-    # Preference for canonical: the most complete abstract, then the latest sighting,
-    # then the first position; deterministic and independent of input order.
+    # Preference for canonical: the criteria in order, then the first position (the
+    # smallest record key); deterministic and independent of input order.
+    columns = [CANONICAL_CRITERIA[name][0] for name in canonical]
     pref_order = ok.sort(
-        ["abstract_len", "scrape_date", "source_file", "record_index"],
-        descending=[True, True, False, False],
+        [*columns, "source_file", "record_index"],
+        descending=[*(CANONICAL_CRITERIA[name][1] for name in canonical), False, False],
         nulls_last=True,
     )["local"].to_numpy()
     pref = np.empty(ok.height, dtype=np.int64)

@@ -48,7 +48,12 @@ def clusters(settings: PipelineSettings) -> dg.Output[pl.DataFrame]:
     stored, narrow = _stored_in_file_order(settings, NARROW_COLUMNS, abstract_len=True)
     index = load_index(settings.near_index_dir)
     result = cluster_duplicates(
-        narrow, settings.near_threshold, index, fates_only=True, stored=stored
+        narrow,
+        settings.near_threshold,
+        index,
+        fates_only=True,
+        stored=stored,
+        canonical=settings.canonical_preference,
     )
     del narrow, index
     if result.index is not None:
