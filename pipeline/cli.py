@@ -69,7 +69,7 @@ def _unchanged(data_dir: Path) -> dict | None:
     files = [(f.relative, f.sha256) for f in find_raw_files(settings.raw_dir, hashes)]
     hashes.save()
     current = inputs_fingerprint(files, settings.output_config())
-    return manifest if manifest.get("inputs_fingerprint") == current else None
+    return manifest if current in store.inputs_fingerprints(latest) else None
 
 
 def _print_summary(counts: dict, state: str, version: str, path: object) -> None:

@@ -140,6 +140,34 @@ def test_two_cli_runs_give_one_version(data_dir: Path, capsys: pytest.CaptureFix
     assert VersionStore(data_dir / "processed" / "papers").versions() == ["v0001"]
 
 
+def test_new_code_that_keeps_the_content_leaves_reruns_instant(
+    data_dir: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade whose output is the same, the first run finds the content
+    unchanged and remembers its inputs; the reruns after it must not run the job."""
+    from pipeline.core import provenance
+
+    assert main(["run", "--data-dir", str(data_dir)]) == 0
+    monkeypatch.setattr(provenance, "code_version", lambda: "0.2.0+other")
+    instance = dg.DagsterInstance.from_config(str(data_dir / ".dagster"))
+    capsys.readouterr()
+    assert main(["run", "--data-dir", str(data_dir)]) == 0
+    assert "unchanged v0001" in capsys.readouterr().out
+    assert len(instance.get_run_records()) == 2  # new code: the job ran once more
+    for _ in range(2):
+        assert main(["run", "--data-dir", str(data_dir)]) == 0
+        assert "unchanged v0001" in capsys.readouterr().out
+    assert len(instance.get_run_records()) == 2  # and not again
+    store = VersionStore(data_dir / "processed" / "papers")
+    assert store.versions() == ["v0001"]
+    assert len(store.inputs_fingerprints("v0001")) == 2
+    # Other inputs still run the job: they are not taken for the remembered ones.
+    raw = data_dir / "raw" / SAMPLE.name
+    raw.write_bytes(raw.read_bytes() + b"\n")  # same records, other bytes: other inputs
+    assert main(["run", "--data-dir", str(data_dir)]) == 0
+    assert len(instance.get_run_records()) == 3
+
+
 def test_cli_path_without_a_version_fails_with_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

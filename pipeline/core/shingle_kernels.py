@@ -5,7 +5,9 @@ Why compiled: shingling is the dedup stage's hot spot. Built from polars express
 (lowercase, split, explode, hash, then numpy 3-grams and ``minimum.at``), a million
 texts took ~19 s and ~200M intermediate rows; a numba loop over the bytes keeps one
 text's shingles at a time and runs on every core (``prange``). Kernels are compiled
-once and cached on disk (``cache=True``).
+once and cached on disk (``cache=True``). numba's default threading layer
+(workqueue) does not allow two threads of one process to run parallel kernels at
+once; the pipeline calls them from one thread per process.
 
 Words are runs of word bytes: ASCII letters and digits (lowercased here) and every
 byte of a multi-byte UTF-8 character. On ASCII text that is exactly the ``[\\p{L}\\p{N}]+``

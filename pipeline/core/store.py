@@ -38,6 +38,10 @@ from pipeline.core.hashing import file_sha256
 LATEST = "LATEST"
 REFUSED = "_refused"
 MANIFEST = "manifest.json"
+# Inputs fingerprints that reproduced the latest version without changing it (new code
+# or settings, same content): lets the next rerun of those inputs stop at once.
+REPRODUCED = "_reproduced.json"
+MAX_REPRODUCED = 16
 _VERSION_DIR = re.compile(r"^v(\d{4,})$")
 _STAGING_PREFIX = ".staging-"
 PARQUET_COMPRESSION = "zstd"
@@ -328,6 +332,7 @@ class VersionStore:
         ).hexdigest()
         parent = self.latest()
         if parent is not None and self.manifest(parent).get("content_hash") == content_hash:
+            self._remember_reproduced(parent, manifest.get("inputs_fingerprint"))
             return PublishResult(parent, self.path(parent), True, self.manifest(parent))
         existing = self.versions()
         version = version_name(int(existing[-1][1:]) + 1 if existing else 1)
@@ -347,6 +352,40 @@ class VersionStore:
         _fsync_dir(self.root)
         write_atomic(self.root / LATEST, version + "\n")
         return PublishResult(version, self.path(version), False, full)
+
+    def inputs_fingerprints(self, version: str) -> set[str]:
+        """Every inputs fingerprint known to give ``version``: its manifest's, and those
+        of later runs whose content came out the same (recorded only for the latest
+        version; any other version gets its manifest's alone)."""
+        known = {self.manifest(version).get("inputs_fingerprint")} - {None}
+        recorded = self._reproduced()
+        if recorded.get("version") == version:
+            known |= set(recorded.get("inputs_fingerprints", []))
+        return known
+
+    def _reproduced(self) -> dict:
+        try:
+            return json.loads((self.root / REPRODUCED).read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    def _remember_reproduced(self, version: str, fingerprint: str | None) -> None:
+        """Record (under the lock) that ``fingerprint``'s inputs give ``version`` as it is.
+
+        Without this, a code or settings change that leaves the content alone made
+        every later rerun of unchanged inputs run the whole job again, since the
+        version's manifest keeps the fingerprint it was made with."""
+        if fingerprint is None or fingerprint in self.inputs_fingerprints(version):
+            return
+        recorded = self._reproduced()
+        earlier = (
+            recorded.get("inputs_fingerprints", []) if recorded.get("version") == version else []
+        )
+        kept = [*earlier, fingerprint][-MAX_REPRODUCED:]
+        write_atomic(
+            self.root / REPRODUCED,
+            json.dumps({"version": version, "inputs_fingerprints": kept}, indent=2) + "\n",
+        )
 
     def _recover(self) -> None:
         """Undo what a crashed run left behind (call under the lock).
