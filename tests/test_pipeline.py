@@ -22,13 +22,20 @@ from pipeline.settings import PipelineSettings
 from tests.conftest import REPO, SAMPLE, TEST_DATA
 
 
-def materialize_all(data_dir: Path) -> dg.ExecuteInProcessResult:
-    """What papers_job runs: every stage but the per-file partitions it reuses."""
+def materialize_all(
+    data_dir: Path, raise_on_error: bool = True, **settings: object
+) -> dg.ExecuteInProcessResult:
+    """What papers_job runs: every stage but the per-file partitions it reuses;
+    ``settings`` override PipelineSettings fields."""
+    resources = build_resources(str(data_dir))
+    if settings:
+        resources["settings"] = PipelineSettings(data_dir=str(data_dir), **settings)
     return dg.materialize(
         [*ASSETS, *CHECKS],
         selection=GLOBAL_ASSETS,
-        resources=build_resources(str(data_dir)),
+        resources=resources,
         instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=raise_on_error,
     )
 
 
@@ -318,15 +325,7 @@ def test_a_refused_publish_keeps_latest_and_the_candidate(
 
 def test_a_giant_cluster_blocks_the_tables_and_the_publish(data_dir: Path) -> None:
     """The cluster-size check runs on clusters, before any table is built from them."""
-    resources = build_resources(str(data_dir))
-    resources["settings"] = PipelineSettings(data_dir=str(data_dir), max_cluster_size=1)
-    result = dg.materialize(
-        [*ASSETS, *CHECKS],
-        selection=GLOBAL_ASSETS,
-        resources=resources,
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-    )
+    result = materialize_all(data_dir, raise_on_error=False, max_cluster_size=1)
     assert not result.success
     [check] = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert check.check_name == "cluster_size_bounded"
@@ -392,12 +391,5 @@ def test_gx_rechecks_rows_only_against_a_version_that_passed_the_same_suite(
 
     assert rechecked(materialize_all(data_dir)) == 240  # the first version: everything
     assert rechecked(materialize_all(data_dir)) == 0
-    resources = build_resources(str(data_dir))
-    resources["settings"] = PipelineSettings(data_dir=str(data_dir), abstract_max_chars=9_999)
-    other_bounds = dg.materialize(
-        [*ASSETS, *CHECKS],
-        selection=GLOBAL_ASSETS,
-        resources=resources,
-        instance=dg.DagsterInstance.ephemeral(),
-    )
+    other_bounds = materialize_all(data_dir, abstract_max_chars=9_999)
     assert rechecked(other_bounds) == 240

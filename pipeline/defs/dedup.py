@@ -1,6 +1,8 @@
 """Assets of the dedup stage: every record's fate (clusters), the three tables built
 from it (records, variants, papers), and their blocking checks."""
 
+from collections.abc import Callable
+
 import dagster as dg
 import polars as pl
 
@@ -104,8 +106,7 @@ def records(settings: PipelineSettings, clusters: pl.DataFrame) -> dg.Output[pl.
     ),
 )
 def variants(settings: PipelineSettings, clusters: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    stored, narrow = _stored_in_file_order(settings, BUILD_COLUMNS)
-    table = variants_from_fates(clusters, narrow, RecordSource(stored))
+    table = _built_from(settings, clusters, variants_from_fates)
     return dg.Output(table, metadata=table_metadata(table, ["paper_id", "title", "similarity"]))
 
 
@@ -118,11 +119,21 @@ def variants(settings: PipelineSettings, clusters: pl.DataFrame) -> dg.Output[pl
     ),
 )
 def papers(settings: PipelineSettings, clusters: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    stored, narrow = _stored_in_file_order(settings, BUILD_COLUMNS)
-    table = papers_from_fates(clusters, narrow, RecordSource(stored))
+    table = _built_from(settings, clusters, papers_from_fates)
     return dg.Output(
         table, metadata=table_metadata(table, ["paper_id", "title", "n_records", "n_variants"])
     )
+
+
+def _built_from(
+    settings: PipelineSettings,
+    clusters: pl.DataFrame,
+    build: Callable[[pl.DataFrame, pl.DataFrame, RecordSource], pl.DataFrame],
+) -> pl.DataFrame:
+    """A table built from the fates and the stored records (the columns it decides on
+    held, the wide ones read by position)."""
+    stored, narrow = _stored_in_file_order(settings, BUILD_COLUMNS)
+    return build(clusters, narrow, RecordSource(stored))
 
 
 def _stored_in_file_order(
