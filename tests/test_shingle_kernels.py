@@ -42,7 +42,7 @@ def reference_shingles(text: str | None) -> set[int]:
     hashes = [fnv1a(w) for w in words(text or "")]
     if len(hashes) < 3:
         return set(hashes)
-    c1, c2 = int(kernels._C1), int(kernels._C2)
+    c1, c2 = int(kernels.C1), int(kernels.C2)
     return {
         (a * c1 + b * c2 + c) & MASK64
         for a, b, c in zip(hashes, hashes[1:], hashes[2:], strict=False)
@@ -70,7 +70,7 @@ def reference_signature(text: str | None) -> list[int]:
         while value is None:
             distance += 1
             value = bins[(b + distance) % kernels.NUM_BINS]
-        out.append((value + distance * int(kernels._MIX)) & 0xFFFFFFFF)
+        out.append((value + distance * int(kernels.MIX)) & 0xFFFFFFFF)
     return out
 
 

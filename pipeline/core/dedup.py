@@ -419,7 +419,7 @@ def cluster_duplicates(
         )
     # Records in file order; input from ingest already is, and then no copy is made (at
     # 1M records a sorted copy of the wide frame is ~3.5 GB).
-    order = normalized.select(pl.arg_sort_by("source_file", "record_index")).to_series()
+    order = normalized.select(pl.arg_sort_by(*RECORD_KEY)).to_series()
     in_order = bool((order.to_numpy() == np.arange(normalized.height)).all())
     if stored is not None and not (in_order and fates_only):
         raise ValueError("with stored records, pass them in file order and ask for fates only")
@@ -532,7 +532,7 @@ def cluster_duplicates(
         .sort("node")
         .with_columns(status=pl.col("status").fill_null(pl.lit("rejected")))
     )
-    kept = ordered.select("source_file", "record_index") if fates_only else ordered
+    kept = ordered.select(RECORD_KEY) if fates_only else ordered
     records = pl.concat([kept, outcome.select(fate)], how="horizontal")
     stats.update(_cluster_stats(ok, source, near_threshold))
     stats["near_records_detached"] = detached

@@ -44,8 +44,6 @@ ESTIMATE_SLACK = 0.15
 WORD_PATTERN = r"[\p{L}\p{N}]+"
 # A text without a single word: its signature is all EMPTY32, and it is never a candidate.
 EMPTY32 = np.uint32(0xFFFFFFFF)
-_C2 = 0xC2B2AE3D27D4EB4F
-_MIX = np.uint64(0x9E3779B97F4A7C15)
 # Bumped whenever shingles or signatures change meaning: a persisted index made by
 # another version is then ignored (see near_index.params_fingerprint). 3: words hashed
 # by FNV-1a in compiled kernels instead of polars' string hash.
@@ -119,16 +117,6 @@ def shingle_sets(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return kernels.shingle_sets(data, offsets, kernels.WORD_BYTES)
 
 
-def shingles(texts: pl.Series) -> pl.DataFrame:
-    """Unique (row u32, shingle u64) pairs of ``texts``. Only for small inputs (tests):
-    a large corpus's table holds ~200 rows a text."""
-    values, starts = shingle_sets(texts)
-    rows = np.repeat(np.arange(texts.len(), dtype=np.uint32), np.diff(starts))
-    return pl.DataFrame(
-        {"row": rows, "shingle": values}, schema={"row": pl.UInt32, "shingle": pl.UInt64}
-    )
-
-
 def signatures(texts: pl.Series) -> np.ndarray:
     """(n, NUM_BINS) uint32 one-permutation MinHash signatures of ``texts`` (see
     :func:`pipeline.core.shingle_kernels.minhash`), computed in chunks of CHUNK_ROWS
@@ -149,11 +137,13 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     row of a band, never an (n, K) uint64 copy."""
     view = sig[:, : bands * rows].reshape(sig.shape[0], bands, rows)
     keys = np.broadcast_to(
-        np.arange(bands, dtype=np.uint64) * np.uint64(_C2), (sig.shape[0], bands)
+        np.arange(bands, dtype=np.uint64) * kernels.C2, (sig.shape[0], bands)
     ).copy()
     with np.errstate(over="ignore"):
         for j in range(rows):
-            keys += view[:, :, j].astype(np.uint64) * ((np.uint64(j + 1) * _MIX) | np.uint64(1))
+            keys += view[:, :, j].astype(np.uint64) * (
+                (np.uint64(j + 1) * kernels.MIX) | np.uint64(1)
+            )
     return keys
 
 
@@ -249,27 +239,6 @@ def exact_similarity(texts_at: TextsAt, a: np.ndarray, b: np.ndarray) -> np.ndar
         lb = np.searchsorted(involved, pb)
         out[idx] = kernels.pair_jaccard(values, starts, la, lb)
     return out
-
-
-def jaccard(pairs: pl.DataFrame, sh: pl.DataFrame) -> pl.DataFrame:
-    """Exact Jaccard similarity of each pair (a, b) given their unique shingle table."""
-    if pairs.is_empty():
-        return pairs.with_columns(similarity=pl.lit(None, pl.Float64))
-    sizes = sh.group_by("row").len()
-    inter = (
-        pairs.join(sh, left_on="a", right_on="row")
-        .join(sh, left_on=["b", "shingle"], right_on=["row", "shingle"])
-        .group_by("a", "b")
-        .len("common")
-    )
-    common = pl.col("common").fill_null(0)
-    union = pl.col("size_a").fill_null(0) + pl.col("size_b").fill_null(0) - common
-    return (
-        pairs.join(inter, on=["a", "b"], how="left")
-        .join(sizes.rename({"row": "a", "len": "size_a"}), on="a", how="left")
-        .join(sizes.rename({"row": "b", "len": "size_b"}), on="b", how="left")
-        .select("a", "b", similarity=pl.when(union > 0).then(common / union).otherwise(0.0))
-    )
 
 
 def likely_pairs(

@@ -27,9 +27,9 @@ NUM_BINS = 128
 BIN_BITS = 7  # 2**7 == NUM_BINS
 SIGNATURE_SEED = np.uint64(7)
 _EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-_C1 = np.uint64(0x100000001B3)
-_C2 = np.uint64(0xC2B2AE3D27D4EB4F)
+MIX = np.uint64(0x9E3779B97F4A7C15)
+C1 = np.uint64(0x100000001B3)
+C2 = np.uint64(0xC2B2AE3D27D4EB4F)
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 _VALUE_MASK = np.uint64((1 << (64 - BIN_BITS)) - 1)
@@ -81,7 +81,7 @@ def _shingles_into(data, start, end, table, out):  # pragma: no cover - compiled
         elif in_word:
             in_word = False
             if words >= 2:
-                out[count] = h0 * _C1 + h1 * _C2 + h
+                out[count] = h0 * C1 + h1 * C2 + h
                 count += 1
             elif words < 2:
                 # Kept in case the text stays under three words.
@@ -126,7 +126,7 @@ def minhash(data, offsets, table):  # pragma: no cover - compiled
                 distance = 1
                 while bins[(b + distance) % NUM_BINS] == _EMPTY:
                     distance += 1
-                value = bins[(b + distance) % NUM_BINS] + np.uint64(distance) * _MIX
+                value = bins[(b + distance) % NUM_BINS] + np.uint64(distance) * MIX
             out[i, b] = np.uint32(value & np.uint64(0xFFFFFFFF))
     return out
 
