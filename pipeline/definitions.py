@@ -72,4 +72,10 @@ def build_definitions(data_dir: str | None = None) -> dg.Definitions:
     )
 
 
+def papers_job_for(data_dir: str) -> dg.JobDefinition:
+    """papers_job on ``data_dir``, rebuilt by name: what the CLI hands to dg.execute_job
+    (it takes a reconstructable job, not a job object)."""
+    return build_definitions(data_dir).resolve_job_def(JOB_NAME)
+
+
 defs = build_definitions()
