@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.core import near_dup
-from pipeline.core import shingle_kernels as kernels
+from pipeline.core import shingle_params as kernels
 
 MASK64 = (1 << 64) - 1
 REALDATA = Path(__file__).parent / "data" / "realdata"
@@ -32,9 +32,9 @@ def words(text: str) -> list[str]:
 
 
 def fnv1a(word: str) -> int:
-    h = int(kernels._FNV_OFFSET)
+    h = int(kernels.FNV_OFFSET)
     for byte in word.encode():
-        h = ((h ^ byte) * int(kernels._FNV_PRIME)) & MASK64
+        h = ((h ^ byte) * int(kernels.FNV_PRIME)) & MASK64
     return h
 
 

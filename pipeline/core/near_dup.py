@@ -28,10 +28,10 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from pipeline.core import shingle_kernels as kernels
+from pipeline.core import shingle_params as params
 
 SHINGLE_WORDS = 3
-NUM_BINS = kernels.NUM_BINS
+NUM_BINS = params.NUM_BINS
 BANDS_AT_ONCE = 8  # bands bucketed together: bounds candidate_pairs' memory
 MAX_BUCKET = 200  # larger buckets are boilerplate, not duplicates: they are skipped
 # Texts per signature chunk: bounds the bytes copied for the kernel at once.
@@ -90,6 +90,8 @@ def text_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     any other character is rewritten first as its lowercased ``WORD_PATTERN`` words
     joined by spaces: Unicode letters and case are polars' job, and the kernels then
     find exactly those words."""
+    from pipeline.core import shingle_kernels as kernels  # numba: imported on use
+
     text = texts.cast(pl.String).fill_null("").rechunk()
     data, offsets = _buffers(text)
     other = np.flatnonzero(kernels.non_ascii(data, offsets))
@@ -113,8 +115,10 @@ def _buffers(text: pl.Series) -> tuple[np.ndarray, np.ndarray]:
 def shingle_sets(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique shingle hashes of each text: (values, starts), text ``i``'s set is
     ``values[starts[i]:starts[i + 1]]``."""
+    from pipeline.core import shingle_kernels as kernels  # numba: imported on use
+
     data, offsets = text_bytes(texts)
-    return kernels.shingle_sets(data, offsets, kernels.WORD_BYTES)
+    return kernels.shingle_sets(data, offsets, params.WORD_BYTES)
 
 
 def signatures(texts: pl.Series) -> np.ndarray:
@@ -122,12 +126,14 @@ def signatures(texts: pl.Series) -> np.ndarray:
     :func:`pipeline.core.shingle_kernels.minhash`), computed in chunks of CHUNK_ROWS
     texts so only one chunk's bytes are copied at a time. A text without words gets
     EMPTY32 throughout."""
+    from pipeline.core import shingle_kernels as kernels  # numba: imported on use
+
     n = texts.len()
     out = np.empty((n, NUM_BINS), dtype=np.uint32)
     for start in range(0, n, CHUNK_ROWS):
         chunk = texts.slice(start, CHUNK_ROWS)
         data, offsets = text_bytes(chunk)
-        out[start : start + chunk.len()] = kernels.minhash(data, offsets, kernels.WORD_BYTES)
+        out[start : start + chunk.len()] = kernels.minhash(data, offsets, params.WORD_BYTES)
     return out
 
 
@@ -137,12 +143,12 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     row of a band, never an (n, K) uint64 copy."""
     view = sig[:, : bands * rows].reshape(sig.shape[0], bands, rows)
     keys = np.broadcast_to(
-        np.arange(bands, dtype=np.uint64) * kernels.C2, (sig.shape[0], bands)
+        np.arange(bands, dtype=np.uint64) * params.C2, (sig.shape[0], bands)
     ).copy()
     with np.errstate(over="ignore"):
         for j in range(rows):
             keys += view[:, :, j].astype(np.uint64) * (
-                (np.uint64(j + 1) * kernels.MIX) | np.uint64(1)
+                (np.uint64(j + 1) * params.MIX) | np.uint64(1)
             )
     return keys
 
@@ -168,6 +174,7 @@ def candidate_pairs(
 
     Returns the codes, and counts: ``candidates`` (bucket pairs found, summed over
     bands: a pair sharing two buckets counts twice), ``oversized_buckets``."""
+
     parts = []
     found = oversized = 0
     for start in range(0, keys.shape[1], BANDS_AT_ONCE):
@@ -191,6 +198,8 @@ def _band_pairs(
     """:func:`candidate_pairs` over some bands: kept codes, pairs found, oversized
     buckets. Keys are sorted (stably, so rows ascend within a bucket) and cut into
     runs of equal keys, the buckets."""
+    from pipeline.core import shingle_kernels as kernels  # numba: imported on use
+
     bands = keys.shape[1]
     table = pl.DataFrame({"key": keys.reshape(-1)}).with_row_index("i")
     if valid is not None and not valid.all():
@@ -228,6 +237,8 @@ def exact_similarity(texts_at: TextsAt, a: np.ndarray, b: np.ndarray) -> np.ndar
     processed sorted so a text's pairs mostly share a chunk. Two texts without any
     shingle have similarity 0.
     """
+    from pipeline.core import shingle_kernels as kernels  # numba: imported on use
+
     out = np.zeros(len(a), dtype=np.float64)
     order = np.lexsort((b, a))
     for start in range(0, len(a), VERIFY_CHUNK):

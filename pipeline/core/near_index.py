@@ -34,7 +34,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core import near_dup
-from pipeline.core import shingle_kernels as kernels
+from pipeline.core import shingle_params as params
 from pipeline.core.store import write_parquet_atomic
 
 SIGNATURES_SCHEMA = pl.Schema(
@@ -52,7 +52,7 @@ def params_fingerprint() -> str:
     return (
         f"near-v{near_dup.ALGORITHM_VERSION}"
         f"-words{near_dup.SHINGLE_WORDS}-bins{near_dup.NUM_BINS}"
-        f"-seed{int(kernels.SIGNATURE_SEED)}-pattern{near_dup.WORD_PATTERN}"
+        f"-seed{int(params.SIGNATURE_SEED)}-pattern{near_dup.WORD_PATTERN}"
     )
 
 

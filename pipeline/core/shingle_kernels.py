@@ -23,32 +23,18 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-NUM_BINS = 128
-BIN_BITS = 7  # 2**7 == NUM_BINS
-SIGNATURE_SEED = np.uint64(7)
-_EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)
-MIX = np.uint64(0x9E3779B97F4A7C15)
-C1 = np.uint64(0x100000001B3)
-C2 = np.uint64(0xC2B2AE3D27D4EB4F)
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
-_VALUE_MASK = np.uint64((1 << (64 - BIN_BITS)) - 1)
-_BIN_SHIFT = np.uint64(64 - BIN_BITS)
-
-
-def _word_bytes() -> np.ndarray:
-    """Byte -> the byte a word holds for it (ASCII lowercased), or 0 for a separator."""
-    table = np.zeros(256, dtype=np.uint8)
-    for code in range(256):
-        char = chr(code)
-        if code >= 0x80:
-            table[code] = code
-        elif char.isalnum():
-            table[code] = ord(char.lower())
-    return table
-
-
-WORD_BYTES = _word_bytes()
+from pipeline.core.shingle_params import (
+    BIN_SHIFT,
+    C1,
+    C2,
+    EMPTY,
+    FNV_OFFSET,
+    FNV_PRIME,
+    MIX,
+    NUM_BINS,
+    SIGNATURE_SEED,
+    VALUE_MASK,
+)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -70,14 +56,14 @@ def _shingles_into(data, start, end, table, out):  # pragma: no cover - compiled
     words = 0
     count = 0
     in_word = False
-    h = _FNV_OFFSET
+    h = FNV_OFFSET
     for pos in range(start, end + 1):
         c = table[data[pos]] if pos < end else np.uint8(0)
         if c != 0:
             if not in_word:
                 in_word = True
-                h = _FNV_OFFSET
-            h = (h ^ np.uint64(c)) * _FNV_PRIME
+                h = FNV_OFFSET
+            h = (h ^ np.uint64(c)) * FNV_PRIME
         elif in_word:
             in_word = False
             if words >= 2:
@@ -109,11 +95,11 @@ def minhash(data, offsets, table):  # pragma: no cover - compiled
         end = offsets[i + 1]
         buf = np.empty((end - start) // 2 + 3, dtype=np.uint64)
         k = _shingles_into(data, start, end, table, buf)
-        bins = np.full(NUM_BINS, _EMPTY, dtype=np.uint64)
+        bins = np.full(NUM_BINS, EMPTY, dtype=np.uint64)
         for j in range(k):
             mixed = mix64(buf[j])
-            b = np.int64(mixed >> _BIN_SHIFT)
-            value = mixed & _VALUE_MASK
+            b = np.int64(mixed >> BIN_SHIFT)
+            value = mixed & VALUE_MASK
             if value < bins[b]:
                 bins[b] = value
         if k == 0:
@@ -122,9 +108,9 @@ def minhash(data, offsets, table):  # pragma: no cover - compiled
             continue
         for b in range(NUM_BINS):
             value = bins[b]
-            if value == _EMPTY:
+            if value == EMPTY:
                 distance = 1
-                while bins[(b + distance) % NUM_BINS] == _EMPTY:
+                while bins[(b + distance) % NUM_BINS] == EMPTY:
                     distance += 1
                 value = bins[(b + distance) % NUM_BINS] + np.uint64(distance) * MIX
             out[i, b] = np.uint32(value & np.uint64(0xFFFFFFFF))
