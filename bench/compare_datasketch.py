@@ -1,4 +1,4 @@
-"""datasketch MinHashLSH beside pipeline.core.near_dup on the same texts of a bench corpus.
+"""datasketch MinHashLSH beside pipeline.core.dedup.near_dup on the same texts of a bench corpus.
 
 datasketch is the reference, not a dependency: install it somewhere of its own, e.g.
 ``pip install --no-deps --target /tmp/dslib datasketch`` and run with
@@ -25,9 +25,9 @@ try:
     from datasketch import MinHash, MinHashLSH
 except ImportError:
     sys.exit("datasketch is not installed: pip install datasketch")
-from pipeline.core.ingest import ingest
-from pipeline.core.near_dup import exact_similarity, likely_pairs, signatures
-from pipeline.core.normalize import normalize_text
+from pipeline.core.dedup.near_dup import exact_similarity, likely_pairs, signatures
+from pipeline.core.ingest.raw_files import ingest
+from pipeline.core.transform.normalize import normalize_text
 
 THRESHOLD = 0.5
 n = int(sys.argv[1])

@@ -16,10 +16,10 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.extract import extract_fields
-from pipeline.core.ingest import ingest
-from pipeline.core.normalize import normalize_text
-from pipeline.core.rules import apply_record_rules, record_rules
+from pipeline.core.ingest.raw_files import ingest
+from pipeline.core.transform.extract import extract_fields
+from pipeline.core.transform.normalize import normalize_text
+from pipeline.core.transform.rules import apply_record_rules, record_rules
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = Path("/tmp/dedup")

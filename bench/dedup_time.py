@@ -21,7 +21,7 @@ import polars as pl
 
 from bench.dedup_prepare import corpus_dir, prepare
 from bench.run import duplicate_scores
-from pipeline.core.dedup import cluster_duplicates
+from pipeline.core.dedup.clustering import cluster_duplicates
 
 
 def peak_rss_mib() -> float:

@@ -29,17 +29,17 @@ from typing import Any
 import polars as pl
 
 from bench.make_corpus import make_corpus
-from pipeline.core import language
-from pipeline.core.dedup import cluster_duplicates
-from pipeline.core.expectations import ExpectationSettings
-from pipeline.core.extract import extract_fields
-from pipeline.core.ingest import ingest
-from pipeline.core.language import empty_cache
-from pipeline.core.normalize import normalize_text
-from pipeline.core.provenance import code_version
-from pipeline.core.publish import publish_version
-from pipeline.core.transform import transform_records
-from pipeline.core.validation import validate_candidate
+from pipeline.core.dedup.clustering import cluster_duplicates
+from pipeline.core.ingest.raw_files import ingest
+from pipeline.core.store.provenance import code_version
+from pipeline.core.store.publish import publish_version
+from pipeline.core.transform import language
+from pipeline.core.transform.extract import extract_fields
+from pipeline.core.transform.language import empty_cache
+from pipeline.core.transform.normalize import normalize_text
+from pipeline.core.transform.records import transform_records
+from pipeline.core.validate.evidence import validate_candidate
+from pipeline.core.validate.expectations import ExpectationSettings
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "bench" / ".cache"

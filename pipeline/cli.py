@@ -55,8 +55,8 @@ def dagster_home_for(data_dir: Path) -> Path:
 def _unchanged(data_dir: Path) -> dict | None:
     """The latest manifest when raw files, code and settings are exactly those it was made
     from: nothing to do. None when anything differs or nothing was published."""
-    from pipeline.core.file_outputs import find_raw_files
-    from pipeline.core.provenance import inputs_fingerprint
+    from pipeline.core.ingest.file_outputs import find_raw_files
+    from pipeline.core.store.provenance import inputs_fingerprint
     from pipeline.settings import PipelineSettings
 
     settings = PipelineSettings(data_dir=str(data_dir))
@@ -91,7 +91,7 @@ def _run(data_dir: Path, force: bool = False) -> int:
         return EXIT_OK
     import dagster as dg  # deferred: `path` and unchanged reruns must answer instantly
 
-    from pipeline.core.locking import RunInProgressError, run_lock
+    from pipeline.core.store.locking import RunInProgressError, run_lock
 
     home = dagster_home_for(data_dir)
     instance = dg.DagsterInstance.from_config(str(home))
@@ -155,7 +155,7 @@ def _path(data_dir: Path) -> int:
 
 
 def _store(data_dir: Path):
-    from pipeline.core.store import VersionStore
+    from pipeline.core.store.versions import VersionStore
     from pipeline.settings import PipelineSettings
 
     return VersionStore(PipelineSettings(data_dir=str(data_dir)).store_root)
@@ -185,7 +185,7 @@ def _versions(data_dir: Path) -> int:
 def _diff(data_dir: Path, old: str | None, new: str | None) -> int:
     import polars as pl
 
-    from pipeline.core.diff import diff_papers
+    from pipeline.core.store.diff import diff_papers
 
     store = _store(data_dir)
     versions = store.versions()

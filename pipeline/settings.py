@@ -11,10 +11,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipeline.core.expectation_settings import ExpectationSettings
-from pipeline.core.file_outputs import FileOutputStore, RecordSettings
-from pipeline.core.hash_cache import HashCache
-from pipeline.core.json_readers import DEFAULT_FIELD_MAP
+from pipeline.core.ingest.file_outputs import FileOutputStore, RecordSettings
+from pipeline.core.ingest.hash_cache import HashCache
+from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP
+from pipeline.core.validate.expectation_settings import ExpectationSettings
 
 DATA_DIR_ENV = "PAPERS_PIPELINE_DATA_DIR"
 DEFAULT_DATA_DIR = "data"

@@ -34,9 +34,9 @@ from bench.make_corpus import (
     make_corpus,
     shingles,
 )
-from pipeline.core.decode import split_lines
-from pipeline.core.ingest import ingest
-from pipeline.core.text_dump import parse_text_dump
+from pipeline.core.ingest.decode import split_lines
+from pipeline.core.ingest.raw_files import ingest
+from pipeline.core.ingest.readers.text_dump import parse_text_dump
 from tests.conftest import REPO
 
 N_RECORDS = 3000
@@ -378,8 +378,8 @@ def test_json_lines_days_are_read_where_the_truth_puts_them(tmp_path: Path) -> N
     truth position, a missing abstract is a rejected record, and the days dedup across
     formats as well as page dumps do."""
     from bench.run import duplicate_scores
-    from pipeline.core.dedup import cluster_duplicates
-    from pipeline.core.transform import normalize_records
+    from pipeline.core.dedup.clustering import cluster_duplicates
+    from pipeline.core.transform.records import normalize_records
 
     out = tmp_path / "mixed"
     make_corpus(3000, out, seed=3, jsonl_every=2)

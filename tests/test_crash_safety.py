@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.core.store import LATEST, VersionStore
+from pipeline.core.store.versions import LATEST, VersionStore
 from tests.conftest import REPO
 
 ROWS = 500_000
@@ -22,7 +22,7 @@ PUBLISHER = textwrap.dedent(
     import sys, itertools
     import polars as pl
     from pathlib import Path
-    from pipeline.core.store import VersionStore
+    from pipeline.core.store.versions import VersionStore
     store = VersionStore(Path(sys.argv[1]))
     rows = int(sys.argv[2])
     for n in itertools.count(1):
@@ -97,7 +97,7 @@ def test_two_publishers_at_once_serialise_on_the_lock(tmp_path: Path) -> None:
         import sys
         import polars as pl
         from pathlib import Path
-        from pipeline.core.store import VersionStore
+        from pipeline.core.store.versions import VersionStore
         store = VersionStore(Path(sys.argv[1]))
         for n in range(5):
             df = pl.DataFrame({"paper_id": [f"{sys.argv[2]}-{n}-{i}" for i in range(50_000)]})
@@ -122,7 +122,7 @@ def test_a_second_run_on_the_same_data_dir_exits_with_a_clear_message(tmp_path: 
             sys.executable,
             "-c",
             "import sys, time; from pathlib import Path; "
-            "from pipeline.core.locking import run_lock\n"
+            "from pipeline.core.store.locking import run_lock\n"
             "with run_lock(Path(sys.argv[1])):\n print('held', flush=True); time.sleep(30)",
             str(lock),
         ],
@@ -149,7 +149,7 @@ def test_a_second_run_on_the_same_data_dir_exits_with_a_clear_message(tmp_path: 
         holder.kill()
         holder.wait()
     # The holder died without unlocking: the kernel released the lock with it.
-    from pipeline.core.locking import run_lock
+    from pipeline.core.store.locking import run_lock
 
     with run_lock(lock):
         pass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.core.diff import diff_papers
-from pipeline.core.normalize import content_hash
+from pipeline.core.store.diff import diff_papers
+from pipeline.core.transform.normalize import content_hash
 
 
 def papers(rows: list[tuple[str, str, str | None, int]]) -> pl.DataFrame:

@@ -18,12 +18,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.core.dedup import Deduplicated, cluster_duplicates
-from pipeline.core.expectations import ExpectationSettings, suite_fingerprint, validate_tables
-from pipeline.core.ingest import ingest
-from pipeline.core.quality import CheckOutcome
-from pipeline.core.transform import normalize_records
-from pipeline.core.validation import rows_to_recheck
+from pipeline.core.dedup.clustering import Deduplicated, cluster_duplicates
+from pipeline.core.ingest.raw_files import ingest
+from pipeline.core.transform.records import normalize_records
+from pipeline.core.validate.evidence import rows_to_recheck
+from pipeline.core.validate.expectations import (
+    ExpectationSettings,
+    suite_fingerprint,
+    validate_tables,
+)
+from pipeline.core.validate.quality import CheckOutcome
 from tests.conftest import REPO
 
 EXPECTED_CHECKS = [
@@ -100,7 +104,10 @@ def test_sample_passes_every_expectation(
 
 def test_great_expectations_is_imported_lazily() -> None:
     """Importing the module must not cost GX's seconds and hundreds of MB."""
-    code = "import sys, pipeline.core.expectations; print('great_expectations' in sys.modules)"
+    code = (
+        "import sys, pipeline.core.validate.expectations; "
+        "print('great_expectations' in sys.modules)"
+    )
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )

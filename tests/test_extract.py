@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipeline.core.extract import extract_fields
-from pipeline.core.latex import CONTROL_WORD
+from pipeline.core.transform.extract import extract_fields
+from pipeline.core.transform.latex import CONTROL_WORD
 
 
 def extract(abstract: str, title: str = "A Study of Things") -> dict:

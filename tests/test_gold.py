@@ -12,9 +12,9 @@ import json
 import polars as pl
 import pytest
 
-from pipeline.core.extract import extract_fields
-from pipeline.core.ingest import ingest
-from pipeline.core.normalize import normalize_text
+from pipeline.core.ingest.raw_files import ingest
+from pipeline.core.transform.extract import extract_fields
+from pipeline.core.transform.normalize import normalize_text
 from tests.conftest import SAMPLE, TEST_DATA
 
 GOLD = json.loads((TEST_DATA / "gold_fields.json").read_text(encoding="utf-8"))

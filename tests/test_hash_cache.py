@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.core import hash_cache
-from pipeline.core.hash_cache import HashCache
+from pipeline.core.ingest import hash_cache
+from pipeline.core.ingest.hash_cache import HashCache
 
 
 @pytest.fixture

@@ -11,15 +11,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.core.dedup import cluster_duplicates
-from pipeline.core.ingest import Ingested, ingest, read_file
-from pipeline.core.json_readers import (
+from pipeline.core.dedup.clustering import cluster_duplicates
+from pipeline.core.ingest.raw_files import Ingested, ingest, read_file
+from pipeline.core.ingest.readers.json_readers import (
     DEFAULT_FIELD_MAP,
     normalize_arxiv_id,
     normalize_doi,
     parse_date,
 )
-from pipeline.core.transform import normalize_records
+from pipeline.core.transform.records import normalize_records
 from tests.conftest import TEST_DATA
 
 REAL = TEST_DATA / "realdata"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.core.language import detect_languages, detect_with_cache, empty_cache
-from pipeline.core.transform import normalize_records
+from pipeline.core.transform.language import detect_languages, detect_with_cache, empty_cache
+from pipeline.core.transform.records import normalize_records
 from tests.test_normalize_dedup import raw
 
 GERMAN = (

@@ -9,12 +9,13 @@ import pytest
 
 from bench.make_corpus import make_corpus
 from bench.run import duplicate_scores
-from pipeline.core import dedup, near_index, record_texts
-from pipeline.core.dedup import NARROW_COLUMNS, cluster_duplicates
-from pipeline.core.ingest import ingest
-from pipeline.core.near_dup import NUM_BINS, find_near_duplicates, lsh_params
-from pipeline.core.near_index import NearIndex, load_index, params_fingerprint, save_index
-from pipeline.core.transform import normalize_records
+from pipeline.core.dedup import clustering as dedup
+from pipeline.core.dedup import near_index, record_texts
+from pipeline.core.dedup.clustering import NARROW_COLUMNS, cluster_duplicates
+from pipeline.core.dedup.near_dup import NUM_BINS, find_near_duplicates, lsh_params
+from pipeline.core.dedup.near_index import NearIndex, load_index, params_fingerprint, save_index
+from pipeline.core.ingest.raw_files import ingest
+from pipeline.core.transform.records import normalize_records
 from tests.test_normalize_dedup import raw
 
 BASE = (

@@ -7,8 +7,8 @@ import hashlib
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.dedup import cluster_duplicates
-from pipeline.core.transform import normalize_records
+from pipeline.core.dedup.clustering import cluster_duplicates
+from pipeline.core.transform.records import normalize_records
 
 # Appended to short fixture abstracts so they pass the length rule (50 characters).
 PAD = " We evaluate the method on several standard benchmarks."

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from pipeline.cli import main
-from pipeline.core.store import VersionStore
+from pipeline.core.store.versions import VersionStore
 from pipeline.definitions import ASSETS, CHECKS, GLOBAL_ASSETS, build_definitions, build_resources
 from pipeline.settings import PipelineSettings
 from tests.conftest import REPO, SAMPLE, TEST_DATA
@@ -152,7 +152,7 @@ def test_new_code_that_keeps_the_content_leaves_reruns_instant(
 ) -> None:
     """After an upgrade whose output is the same, the first run finds the content
     unchanged and remembers its inputs; the reruns after it must not run the job."""
-    from pipeline.core import provenance
+    from pipeline.core.store import provenance
 
     assert main(["run", "--data-dir", str(data_dir)]) == 0
     monkeypatch.setattr(provenance, "code_version", lambda: "0.2.0+other")
@@ -364,9 +364,9 @@ def test_publish_materialized_alone_validates_the_full_tables_itself(data_dir: P
 def test_published_records_equal_the_in_memory_pipeline(data_dir: Path) -> None:
     """records.parquet is streamed from the stored normalised records beside dedup's
     fates; it must be exactly what the in-memory core functions give."""
-    from pipeline.core.dedup import cluster_duplicates
-    from pipeline.core.ingest import ingest
-    from pipeline.core.transform import transform_records
+    from pipeline.core.dedup.clustering import cluster_duplicates
+    from pipeline.core.ingest.raw_files import ingest
+    from pipeline.core.transform.records import transform_records
 
     assert materialize_all(data_dir).success
     vdir = VersionStore(data_dir / "processed" / "papers").path("v0001")

@@ -10,10 +10,10 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.core import quality
-from pipeline.core.dedup import cluster_duplicates
-from pipeline.core.ingest import ingest
-from pipeline.core.transform import normalize_records
+from pipeline.core.dedup.clustering import cluster_duplicates
+from pipeline.core.ingest.raw_files import ingest
+from pipeline.core.transform.records import normalize_records
+from pipeline.core.validate import quality
 from tests.conftest import SAMPLE
 
 SAMPLE_LINES = SAMPLE.read_bytes().split(b"\n")

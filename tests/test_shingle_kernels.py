@@ -11,8 +11,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.core import near_dup
-from pipeline.core import shingle_params as kernels
+from pipeline.core.dedup import near_dup
+from pipeline.core.dedup import shingle_params as kernels
 
 MASK64 = (1 << 64) - 1
 REALDATA = Path(__file__).parent / "data" / "realdata"

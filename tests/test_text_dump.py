@@ -7,9 +7,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.core.decode import split_lines
-from pipeline.core.ingest import ingest
-from pipeline.core.text_dump import parse_text_dump
+from pipeline.core.ingest.decode import split_lines
+from pipeline.core.ingest.raw_files import ingest
+from pipeline.core.ingest.readers.text_dump import parse_text_dump
 from tests.conftest import SAMPLE
 
 CHROME = (

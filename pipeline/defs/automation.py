@@ -12,9 +12,9 @@ from typing import Any
 
 import dagster as dg
 
-from pipeline.core.file_outputs import RawFile, find_raw_files
-from pipeline.core.ingest import list_raw_files
-from pipeline.core.provenance import inputs_fingerprint
+from pipeline.core.ingest.file_outputs import RawFile, find_raw_files
+from pipeline.core.ingest.raw_files import list_raw_files
+from pipeline.core.store.provenance import inputs_fingerprint
 from pipeline.defs.ingest import RAW_FILES, is_partition_key, partition_changes
 from pipeline.settings import PipelineSettings
 

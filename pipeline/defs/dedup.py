@@ -6,8 +6,8 @@ from collections.abc import Callable
 import dagster as dg
 import polars as pl
 
-from pipeline.core import quality, schema
-from pipeline.core.dedup import (
+from pipeline.core import schema
+from pipeline.core.dedup.clustering import (
     BUILD_COLUMNS,
     NARROW_COLUMNS,
     RECORD_KEY,
@@ -16,9 +16,10 @@ from pipeline.core.dedup import (
     papers_from_fates,
     variants_from_fates,
 )
-from pipeline.core.near_index import load_index, save_index
-from pipeline.core.publish import record_counts
-from pipeline.core.record_texts import RecordSource
+from pipeline.core.dedup.near_index import load_index, save_index
+from pipeline.core.dedup.record_texts import RecordSource
+from pipeline.core.store.publish import record_counts
+from pipeline.core.validate import quality
 from pipeline.defs.io import load_columns, scan_asset
 from pipeline.defs.metadata import counts_by, table_metadata
 from pipeline.settings import PipelineSettings
@@ -44,7 +45,7 @@ def clusters(settings: PipelineSettings) -> dg.Output[pl.DataFrame]:
 
     Only the decision is made here; records, variants and papers are built from it by
     their own steps. So this step holds a few columns per record (texts are streamed
-    from the stored records when needed, see :mod:`pipeline.core.record_texts`) and
+    from the stored records when needed, see :mod:`pipeline.core.dedup.record_texts`) and
     none of the three wide tables, each 0.3 to 0.7 GB on disk at 1M records.
     """
     stored, narrow = _stored_in_file_order(settings, NARROW_COLUMNS, abstract_len=True)

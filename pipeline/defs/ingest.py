@@ -13,9 +13,9 @@ import dagster as dg
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.file_outputs import collect, find_raw_file, transform_files
-from pipeline.core.language import empty_cache
-from pipeline.core.store import write_parquet_atomic
+from pipeline.core.ingest.file_outputs import collect, find_raw_file, transform_files
+from pipeline.core.store.versions import write_parquet_atomic
+from pipeline.core.transform.language import empty_cache
 from pipeline.defs.io import StoredParts
 from pipeline.defs.metadata import counts_by, table_metadata
 from pipeline.defs.transform import field_metadata

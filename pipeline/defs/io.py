@@ -19,7 +19,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipeline.core.store import (
+from pipeline.core.store.versions import (
     link_parts_atomic,
     part_files,
     sink_parquet_atomic,

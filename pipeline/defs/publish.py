@@ -3,9 +3,9 @@
 import dagster as dg
 import polars as pl
 
-from pipeline.core.provenance import inputs_fingerprint
-from pipeline.core.publish import PublishRefusedError, publish_version
-from pipeline.core.validation import load_evidence, validate_candidate
+from pipeline.core.store.provenance import inputs_fingerprint
+from pipeline.core.store.publish import PublishRefusedError, publish_version
+from pipeline.core.validate.evidence import load_evidence, validate_candidate
 from pipeline.defs.dedup import RECORD_KEY
 from pipeline.defs.io import asset_path
 from pipeline.defs.validate import previous_papers

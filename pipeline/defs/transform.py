@@ -7,7 +7,7 @@ run's whole ``normalized_records`` table.
 import dagster as dg
 import polars as pl
 
-from pipeline.core.rules import reason_counts
+from pipeline.core.transform.rules import reason_counts
 
 TOP_N = 20
 

@@ -3,16 +3,16 @@
 import dagster as dg
 import polars as pl
 
-from pipeline.core.expectation_settings import ExpectationSettings
-from pipeline.core.expectations import columns_read, papers_columns, suite_fingerprint
-from pipeline.core.publish import build_manifest
-from pipeline.core.store import VersionStore
-from pipeline.core.validation import (
+from pipeline.core.store.publish import build_manifest
+from pipeline.core.store.versions import VersionStore
+from pipeline.core.validate.evidence import (
     failed_summary,
     rows_to_recheck,
     validate_candidate,
     validated_suite,
 )
+from pipeline.core.validate.expectation_settings import ExpectationSettings
+from pipeline.core.validate.expectations import columns_read, papers_columns, suite_fingerprint
 from pipeline.defs.io import asset_path, load_columns, scan_asset, stored_columns
 from pipeline.settings import PipelineSettings
 

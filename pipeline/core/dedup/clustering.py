@@ -5,7 +5,7 @@ Two records are the same paper when they have the same content hash, the same
 arXiv id or the same DOI (the strong keys); these links are followed transitively
 (a text-dump record and an arXiv record with the same text join, and the arXiv
 record pulls in its revised version with the same id). Texts whose shingle Jaccard
-similarity is verified to reach the threshold (see :mod:`pipeline.core.near_dup`)
+similarity is verified to reach the threshold (see :mod:`pipeline.core.dedup.near_dup`)
 link their records too, unless they carry different arXiv ids or DOIs.
 
 Near links may chain (A ~ B ~ C with A and C far apart). A group of records joined by
@@ -19,7 +19,7 @@ then the first position (configurable: ``canonical``). Components are found with
 vectorised union-find in numpy, and all work per record runs on a few narrow columns;
 the wide columns are read only to build papers and variants.
 
-With a :class:`~pipeline.core.near_index.NearIndex` from an earlier run, stored
+With a :class:`~pipeline.core.dedup.near_index.NearIndex` from an earlier run, stored
 signatures and verified similarities are reused; candidates and every decision are
 recomputed, so the result equals a run without the index.
 """
@@ -34,21 +34,21 @@ import numpy as np
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.near_dup import (
+from pipeline.core.dedup.near_dup import (
     NUM_BINS,
     exact_similarity,
     likely_pairs,
     signatures,
 )
-from pipeline.core.near_index import (
+from pipeline.core.dedup.near_index import (
     PAIRS_SCHEMA,
     SIGNATURES_SCHEMA,
     NearIndex,
     empty_index,
     params_fingerprint,
 )
-from pipeline.core.normalize import paper_id_from_hash
-from pipeline.core.record_texts import RecordSource
+from pipeline.core.dedup.record_texts import RecordSource
+from pipeline.core.transform.normalize import paper_id_from_hash
 
 STRONG_KEYS = ("content_hash", "arxiv_id", "doi")
 # What clustering reads of each record when the rest stays on disk (see ``stored``).
@@ -400,7 +400,7 @@ def cluster_duplicates(
     ``near_threshold`` is the shingle Jaccard similarity from which two texts are near
     duplicates; None switches the near tier off (strong keys only). ``index`` is the
     near index of an earlier run (``Deduplicated.index``, or
-    :func:`pipeline.core.near_index.load_index`); it only saves work, and one made with
+    :func:`pipeline.core.dedup.near_index.load_index`); it only saves work, and one made with
     other parameters is ignored.
 
     ``stored``: the same records, in file order, as a lazy scan of every normalised

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipeline.core.expectation_settings import PAGE_CHROME_REGEX, ExpectationSettings
+from pipeline.core.validate.expectation_settings import PAGE_CHROME_REGEX, ExpectationSettings
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ once; the pipeline calls them from one thread per process.
 
 Words are runs of word bytes: ASCII letters and digits (lowercased here) and every
 byte of a multi-byte UTF-8 character. On ASCII text that is exactly the ``[\\p{L}\\p{N}]+``
-of :data:`pipeline.core.near_dup.WORD_PATTERN`; texts with other characters are first
+of :data:`pipeline.core.dedup.near_dup.WORD_PATTERN`; texts with other characters are first
 rewritten by polars into their lowercased words joined by spaces (see
-:func:`pipeline.core.near_dup.text_bytes`), so both kinds of text hash the same word
+:func:`pipeline.core.dedup.near_dup.text_bytes`), so both kinds of text hash the same word
 the same way. A word's hash is FNV-1a 64 of its bytes; a shingle is three consecutive
 word hashes combined (a text of fewer than three words has its words as shingles).
 """
@@ -23,7 +23,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from pipeline.core.shingle_params import (
+from pipeline.core.dedup.shingle_params import (
     BIN_SHIFT,
     C1,
     C2,

@@ -3,7 +3,7 @@
 Texts are compared as sets of word 3-shingles of the lowercased title and abstract.
 Signatures use one-permutation MinHash (one hash per shingle, split into ``K`` bins,
 the minimum kept per bin), computed by compiled kernels in one pass over each text's
-bytes (:mod:`pipeline.core.shingle_kernels`). Empty bins, common in short texts, are
+bytes (:mod:`pipeline.core.dedup.shingle_kernels`). Empty bins, common in short texts, are
 densified by rotation so equal texts still get equal signatures. Bands of ``r`` bins
 are hashed to bucket keys; texts sharing a bucket are candidates, and every candidate
 pair is verified by the exact Jaccard similarity of its shingle sets before it may
@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from pipeline.core import shingle_params as params
+from pipeline.core.dedup import shingle_params as params
 
 SHINGLE_WORDS = 3
 NUM_BINS = params.NUM_BINS
@@ -84,13 +84,13 @@ TextsAt = Callable[[np.ndarray], pl.Series]
 
 def text_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """(UTF-8 bytes, int64 offsets) of ``texts`` as the kernels of
-    :mod:`pipeline.core.shingle_kernels` read them; a null text is empty.
+    :mod:`pipeline.core.dedup.shingle_kernels` read them; a null text is empty.
 
     ASCII texts pass as they are (the kernels split and lowercase them). A text with
     any other character is rewritten first as its lowercased ``WORD_PATTERN`` words
     joined by spaces: Unicode letters and case are polars' job, and the kernels then
     find exactly those words."""
-    from pipeline.core import shingle_kernels as kernels  # numba: imported on use
+    from pipeline.core.dedup import shingle_kernels as kernels  # numba: imported on use
 
     text = texts.cast(pl.String).fill_null("").rechunk()
     data, offsets = _buffers(text)
@@ -115,7 +115,7 @@ def _buffers(text: pl.Series) -> tuple[np.ndarray, np.ndarray]:
 def shingle_sets(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique shingle hashes of each text: (values, starts), text ``i``'s set is
     ``values[starts[i]:starts[i + 1]]``."""
-    from pipeline.core import shingle_kernels as kernels  # numba: imported on use
+    from pipeline.core.dedup import shingle_kernels as kernels  # numba: imported on use
 
     data, offsets = text_bytes(texts)
     return kernels.shingle_sets(data, offsets, params.WORD_BYTES)
@@ -123,10 +123,10 @@ def shingle_sets(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def signatures(texts: pl.Series) -> np.ndarray:
     """(n, NUM_BINS) uint32 one-permutation MinHash signatures of ``texts`` (see
-    :func:`pipeline.core.shingle_kernels.minhash`), computed in chunks of CHUNK_ROWS
+    :func:`pipeline.core.dedup.shingle_kernels.minhash`), computed in chunks of CHUNK_ROWS
     texts so only one chunk's bytes are copied at a time. A text without words gets
     EMPTY32 throughout."""
-    from pipeline.core import shingle_kernels as kernels  # numba: imported on use
+    from pipeline.core.dedup import shingle_kernels as kernels  # numba: imported on use
 
     n = texts.len()
     out = np.empty((n, NUM_BINS), dtype=np.uint32)
@@ -198,7 +198,7 @@ def _band_pairs(
     """:func:`candidate_pairs` over some bands: kept codes, pairs found, oversized
     buckets. Keys are sorted (stably, so rows ascend within a bucket) and cut into
     runs of equal keys, the buckets."""
-    from pipeline.core import shingle_kernels as kernels  # numba: imported on use
+    from pipeline.core.dedup import shingle_kernels as kernels  # numba: imported on use
 
     bands = keys.shape[1]
     table = pl.DataFrame({"key": keys.reshape(-1)}).with_row_index("i")
@@ -237,7 +237,7 @@ def exact_similarity(texts_at: TextsAt, a: np.ndarray, b: np.ndarray) -> np.ndar
     processed sorted so a text's pairs mostly share a chunk. Two texts without any
     shingle have similarity 0.
     """
-    from pipeline.core import shingle_kernels as kernels  # numba: imported on use
+    from pipeline.core.dedup import shingle_kernels as kernels  # numba: imported on use
 
     out = np.zeros(len(a), dtype=np.float64)
     order = np.lexsort((b, a))

@@ -1,5 +1,5 @@
 """The numbers that define shingle and signature hashes, apart from the compiled
-kernels that use them (:mod:`pipeline.core.shingle_kernels`): importing numba costs
+kernels that use them (:mod:`pipeline.core.dedup.shingle_kernels`): importing numba costs
 about 0.4 s, which every process that only needs these (the near index's
 fingerprint, the schema of stored signatures, every Dagster process loading the
 definitions) would pay otherwise.

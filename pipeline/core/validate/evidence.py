@@ -16,8 +16,12 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.core.expectations import ExpectationSettings, suite_fingerprint, validate_tables
-from pipeline.core.quality import CheckOutcome
+from pipeline.core.validate.expectations import (
+    ExpectationSettings,
+    suite_fingerprint,
+    validate_tables,
+)
+from pipeline.core.validate.quality import CheckOutcome
 
 VALIDATION_FILE = "validation.json"
 DATA_DOCS_DIR = "data_docs"
@@ -48,7 +52,7 @@ def validate_candidate(
     """Run the GX suites and write validation.json and the Data Docs into ``evidence_dir``.
     ``columns``: the stored tables' columns, when the frames hold only some; ``recheck``:
     the papers to check row by row, when not all (see
-    :func:`pipeline.core.expectations.validate_tables`). validation.json records the
+    :func:`pipeline.core.validate.expectations.validate_tables`). validation.json records the
     suite's fingerprint, so a later run knows which verdicts it may keep."""
     if evidence_dir.exists():
         shutil.rmtree(evidence_dir)

@@ -33,15 +33,15 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.expectation_settings import ExpectationSettings
-from pipeline.core.hash_cache import HashCache
-from pipeline.core.hashing import file_sha256
-from pipeline.core.ingest import list_raw_files, read_or_reject, scrape_date
-from pipeline.core.json_readers import DEFAULT_FIELD_MAP
-from pipeline.core.language import LanguagePool, empty_cache
-from pipeline.core.provenance import modules_version
-from pipeline.core.store import write_parquet_atomic
-from pipeline.core.transform import DEFAULT_LANGUAGES, transform_records
+from pipeline.core.ingest.hash_cache import HashCache
+from pipeline.core.ingest.hashing import file_sha256
+from pipeline.core.ingest.raw_files import list_raw_files, read_or_reject, scrape_date
+from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP
+from pipeline.core.store.provenance import modules_version
+from pipeline.core.store.versions import write_parquet_atomic
+from pipeline.core.transform.language import LanguagePool, empty_cache
+from pipeline.core.transform.records import DEFAULT_LANGUAGES, transform_records
+from pipeline.core.validate.expectation_settings import ExpectationSettings
 
 Progress = Callable[[str], None]
 FILE_ROW_KEY = "papers_pipeline.file_row"
@@ -53,7 +53,7 @@ BATCH_BYTES = 48 * 1024 * 1024
 # pipeline module they import) is part of the record fingerprint. Storage and
 # bookkeeping code (this module's own, store.py) is not; ENTRY_FORMAT is bumped by hand
 # when this module changes what an entry holds.
-RECORD_MODULES = ("pipeline", "pipeline.core.ingest", "pipeline.core.transform")
+RECORD_MODULES = ("pipeline", "pipeline.core.ingest.raw_files", "pipeline.core.transform.records")
 ENTRY_FORMAT = 1
 
 
@@ -152,7 +152,7 @@ def find_raw_files(raw_dir: Path, hashes: HashCache | None = None) -> list[RawFi
     """Every raw file with its sha256 and scrape date, ordered by relative path as a
     string: the order of ``source_file`` in the tables, so the records gathered file by
     file are already sorted and dedup need not copy them into order. ``hashes``:
-    sha256 remembered from earlier runs (see :mod:`pipeline.core.hash_cache`)."""
+    sha256 remembered from earlier runs (see :mod:`pipeline.core.ingest.hash_cache`)."""
     paths = sorted(list_raw_files(raw_dir), key=lambda p: p.relative_to(raw_dir).as_posix())
     return [_raw_file(path, path.relative_to(raw_dir).as_posix(), hashes) for path in paths]
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.core.hashing import file_sha256
+from pipeline.core.ingest.hashing import file_sha256
 
 LATEST = "LATEST"
 REFUSED = "_refused"

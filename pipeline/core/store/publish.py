@@ -12,11 +12,12 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.core import quality, schema
-from pipeline.core.diff import diff_papers
-from pipeline.core.provenance import code_version
-from pipeline.core.rules import reason_counts
-from pipeline.core.store import PublishResult, Table, VersionStore
+from pipeline.core import schema
+from pipeline.core.store.diff import diff_papers
+from pipeline.core.store.provenance import code_version
+from pipeline.core.store.versions import PublishResult, Table, VersionStore
+from pipeline.core.transform.rules import reason_counts
+from pipeline.core.validate import quality
 
 TABLE_SCHEMAS = {
     "papers": schema.PAPERS,

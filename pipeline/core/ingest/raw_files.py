@@ -19,14 +19,14 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.decode import binary_reason, split_lines, undecodable_reason
-from pipeline.core.json_readers import (
+from pipeline.core.ingest.decode import binary_reason, split_lines, undecodable_reason
+from pipeline.core.ingest.readers.json_readers import (
     DEFAULT_FIELD_MAP,
     JsonRecord,
     UnknownShapeError,
     parse_json_records,
 )
-from pipeline.core.text_dump import ParsedRecord, parse_text_dump
+from pipeline.core.ingest.readers.text_dump import ParsedRecord, parse_text_dump
 
 Progress = Callable[[str], None]
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")

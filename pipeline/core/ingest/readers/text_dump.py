@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from pipeline.core.decode import DecodedLines
+from pipeline.core.ingest.decode import DecodedLines
 
 # Page chrome, removed wherever it occurs at the start of a line (it is glued to the
 # first title in real dumps: "SubscribeDeepZero: ..."). "Subscribe" followed by a

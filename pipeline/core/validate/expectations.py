@@ -1,6 +1,6 @@
 """Dataset-level Great Expectations validation of the papers and records tables.
 
-The checks in :mod:`pipeline.core.quality` prove the tables are consistent with
+The checks in :mod:`pipeline.core.validate.quality` prove the tables are consistent with
 each other; these expectations describe what a good table looks like on its own
 (schema, keys, text bounds, no page chrome left in the text, plausible reject and
 duplicate rates) and can render GX Data Docs, so a reviewer can read a run's
@@ -36,10 +36,10 @@ from typing import Any
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.expectation_settings import PAGE_CHROME_REGEX, ExpectationSettings
-from pipeline.core.latex import CONTROL_WORD
-from pipeline.core.provenance import modules_version
-from pipeline.core.quality import MAX_EXAMPLES, CheckOutcome
+from pipeline.core.store.provenance import modules_version
+from pipeline.core.transform.latex import CONTROL_WORD
+from pipeline.core.validate.expectation_settings import PAGE_CHROME_REGEX, ExpectationSettings
+from pipeline.core.validate.quality import MAX_EXAMPLES, CheckOutcome
 
 # owner/repo of letters, digits, '_', '.', '-', not ending in punctuation.
 _NAME = r"[A-Za-z0-9_.-]*[A-Za-z0-9_-]"

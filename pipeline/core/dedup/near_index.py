@@ -33,9 +33,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.core import near_dup
-from pipeline.core import shingle_params as params
-from pipeline.core.store import write_parquet_atomic
+from pipeline.core.dedup import near_dup
+from pipeline.core.dedup import shingle_params as params
+from pipeline.core.store.versions import write_parquet_atomic
 
 SIGNATURES_SCHEMA = pl.Schema(
     {"content_hash": pl.String, "signature": pl.Array(pl.UInt32, near_dup.NUM_BINS)}
@@ -47,7 +47,7 @@ MAX_PARTS = 16
 
 def params_fingerprint() -> str:
     """Everything a stored signature or similarity depends on. Word and shingle hashes
-    are the pipeline's own (:mod:`pipeline.core.shingle_kernels`), so a polars upgrade
+    are the pipeline's own (:mod:`pipeline.core.dedup.shingle_kernels`), so a polars upgrade
     no longer throws the index away, as it did while words were hashed by polars."""
     return (
         f"near-v{near_dup.ALGORITHM_VERSION}"

@@ -1,6 +1,6 @@
 """The bounds the dataset expectations hold a table to, and the page-chrome pattern.
 
-Separate from :mod:`pipeline.core.expectations` because record rules mirror these
+Separate from :mod:`pipeline.core.validate.expectations` because record rules mirror these
 bounds (a bad record becomes a reject, not a failed version): the rules, and so the
 record fingerprint of per-file outputs, depend on these values, not on how Great
 Expectations checks them.

@@ -32,7 +32,7 @@ def code_version() -> str:
 
 @cache
 def modules_version(*roots: str) -> str:
-    """A hash of the source of the ``roots`` modules (e.g. ``"pipeline.core.transform"``),
+    """A hash of the source of the ``roots`` modules (e.g. ``"pipeline.core.transform.records"``),
     of every ``pipeline`` module they import, transitively, and of the package's data
     files (vocabularies).
 
@@ -53,7 +53,8 @@ def modules_version(*roots: str) -> str:
 
 def module_closure(*roots: str) -> set[str]:
     """``roots`` and every ``pipeline`` module they import, transitively (read from
-    their source, nothing is imported)."""
+    their source, nothing is imported), with the packages that hold them: importing
+    ``a.b.c`` runs ``a/__init__.py`` and ``a/b/__init__.py`` too."""
     seen: set[str] = set()
     todo = list(roots)
     while todo:
@@ -65,6 +66,7 @@ def module_closure(*roots: str) -> set[str]:
             continue
         seen.add(name)
         todo.extend(_pipeline_imports(path, name))
+        todo.extend(name.rsplit(".", depth)[0] for depth in range(1, name.count(".") + 1))
     return seen
 
 

@@ -13,8 +13,8 @@ import json
 import time
 from pathlib import Path
 
-from pipeline.core.hashing import file_sha256
-from pipeline.core.store import write_atomic
+from pipeline.core.ingest.hashing import file_sha256
+from pipeline.core.store.versions import write_atomic
 
 # A hash is trusted only if it was taken this long after the file's last change: a
 # file written again within the file system's timestamp granularity could otherwise
@@ -39,7 +39,7 @@ class HashCache:
     def sha256(self, file: Path) -> str:
         """The file's sha256: from the cache when its stat is unchanged since a hash taken
         well after its last change, else computed (and remembered). Raises OSError
-        like :func:`~pipeline.core.hashing.file_sha256`."""
+        like :func:`~pipeline.core.ingest.hashing.file_sha256`."""
         key = str(file.resolve())
         stat = file.stat()
         signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]

@@ -16,8 +16,8 @@ from importlib import resources
 
 import polars as pl
 
-from pipeline.core.acronym import acronym_rules, first_name
-from pipeline.core.latex import clean_latex
+from pipeline.core.transform.acronym import acronym_rules, first_name
+from pipeline.core.transform.latex import clean_latex
 
 # A URL starts at its scheme even when a word is glued in front ("frameworkhttps://")
 # and stops at whitespace, a brace (LaTeX "Name{https://...}") or a quote.

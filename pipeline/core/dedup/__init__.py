@@ -1,0 +1,1 @@
+"""Dedup: strong keys, near-duplicate candidates, clusters, canonical choice, tables."""

@@ -1,0 +1,1 @@
+"""Ingest: raw files to raw records, with provenance; each file's output stored once."""

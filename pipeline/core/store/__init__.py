@@ -1,0 +1,1 @@
+"""Store: immutable versions, atomic IO, locking, provenance, diffs between versions."""

@@ -1,0 +1,1 @@
+"""Transform: normalise, extract fields, detect language, apply record rules."""

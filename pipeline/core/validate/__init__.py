@@ -1,0 +1,1 @@
+"""Validate: dataset invariants, the Great Expectations suites, their evidence."""
