@@ -29,6 +29,7 @@ from typing import Any
 import polars as pl
 
 from bench.make_corpus import make_corpus
+from pipeline.core.config import default_expectations
 from pipeline.core.dedup.clustering import cluster_duplicates
 from pipeline.core.ingest.raw_files import ingest
 from pipeline.core.store.provenance import code_version
@@ -39,7 +40,6 @@ from pipeline.core.transform.language import empty_cache
 from pipeline.core.transform.normalize import normalize_text
 from pipeline.core.transform.records import transform_records
 from pipeline.core.validate.evidence import validate_candidate
-from pipeline.core.validate.expectations import ExpectationSettings
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "bench" / ".cache"
@@ -161,7 +161,7 @@ def in_process(raw_dir: Path, truth: pl.DataFrame, workdir: Path) -> dict:
         "validate (Great Expectations)",
         n,
         lambda: validate_candidate(
-            deduped.papers, deduped.records, ExpectationSettings(), evidence
+            deduped.papers, deduped.records, default_expectations(), evidence
         ),
     )
     store = workdir / "store"

@@ -15,7 +15,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.settings import DEFAULT_DATA_DIR
+from pipeline.core.config import PipelineConfig, SettingsError
+from pipeline.settings import CONFIG_ENV, CONFIG_FILE_NAME, DEFAULT_DATA_DIR, resolve_settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -52,7 +53,7 @@ def dagster_home_for(data_dir: Path) -> Path:
     return home
 
 
-def _unchanged(data_dir: Path) -> dict | None:
+def _unchanged(data_dir: Path, config: PipelineConfig) -> dict | None:
     """The latest manifest when raw files, code and settings are exactly those it was made
     from: nothing to do. None when anything differs or nothing was published."""
     from pipeline.core.ingest.file_outputs import find_raw_files
@@ -68,7 +69,7 @@ def _unchanged(data_dir: Path) -> dict | None:
     hashes = settings.hash_cache()
     files = [(f.relative, f.sha256) for f in find_raw_files(settings.raw_dir, hashes)]
     hashes.save()
-    current = inputs_fingerprint(files, settings.output_config())
+    current = inputs_fingerprint(files, config.output_config())
     return manifest if current in store.inputs_fingerprints(latest) else None
 
 
@@ -81,10 +82,11 @@ def _print_summary(counts: dict, state: str, version: str, path: object) -> None
     print(f"{state} {version}: {path}")
 
 
-def _run(data_dir: Path, force: bool = False) -> int:
+def _run(data_dir: Path, force: bool = False, config_file: Path | None = None) -> int:
     if not (data_dir / "raw").is_dir():
         raise CliError(f"no raw directory: {data_dir / 'raw'} does not exist")
-    manifest = None if force else _unchanged(data_dir)
+    resolved = resolve_settings(data_dir, config_file)  # exit 2 before anything is written
+    manifest = None if force else _unchanged(data_dir, resolved.config)
     if manifest is not None:
         version = manifest["version"]
         _print_summary(manifest["counts"], "unchanged", version, _store(data_dir).path(version))
@@ -100,7 +102,9 @@ def _run(data_dir: Path, force: bool = False) -> int:
     # ask for them), and at 1M records papers and variants alone were 2.8 GB held
     # through the GX check, which peaked at 7.6 GB for it.
     job = dg.build_reconstructable_job(
-        "pipeline.definitions", "papers_job_for", reconstructable_args=(str(data_dir),)
+        "pipeline.definitions",
+        "papers_job_for",
+        reconstructable_args=(str(data_dir), None if config_file is None else str(config_file)),
     )
     try:
         with run_lock(data_dir / "processed" / RUN_LOCK):
@@ -217,6 +221,21 @@ def _diff(data_dir: Path, old: str | None, new: str | None) -> int:
     return EXIT_OK
 
 
+def _config(data_dir: Path, config_file: Path | None, init: bool) -> int:
+    from pipeline.config_toml import commented_template, resolved_toml
+
+    if init:
+        target = data_dir / CONFIG_FILE_NAME
+        if target.exists():
+            raise CliError(f"{target} exists; remove it first or edit it")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        target.write_text(commented_template(), encoding="utf-8")
+        print(f"wrote {target}")
+        return EXIT_OK
+    print(resolved_toml(resolve_settings(data_dir, config_file)), end="")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
@@ -228,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("path", "print the latest version's directory"),
         ("versions", "list the versions with their dates, row counts and check outcomes"),
         ("diff", "papers added, removed and changed between two versions (default: newest two)"),
+        ("config", "print the resolved settings as TOML with their sources, or --init a file"),
     ):
         cmd = sub.add_parser(name, help=help_text, description=help_text)
         if name == "run":
@@ -235,6 +255,22 @@ def build_parser() -> argparse.ArgumentParser:
                 "--force",
                 action="store_true",
                 help="run the job even when raw files, code and settings are unchanged",
+            )
+        if name in ("run", "config"):
+            cmd.add_argument(
+                "--config",
+                type=Path,
+                metavar="FILE",
+                help=(
+                    f"settings file (default: ${CONFIG_ENV}, else DIR/{CONFIG_FILE_NAME}, "
+                    "else the defaults)"
+                ),
+            )
+        if name == "config":
+            cmd.add_argument(
+                "--init",
+                action="store_true",
+                help=f"write a commented DIR/{CONFIG_FILE_NAME} listing every setting",
             )
         if name == "diff":
             cmd.add_argument("old", nargs="?", help="older version, e.g. v0001")
@@ -254,13 +290,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     data_dir = args.data_dir.resolve()
     commands = {
-        "run": lambda d: _run(d, args.force),
+        "run": lambda d: _run(d, args.force, args.config),
+        "config": lambda d: _config(d, args.config, args.init),
         "path": _path,
         "versions": _versions,
         "diff": lambda d: _diff(d, args.old, args.new),
     }
     try:
         return commands[args.command](data_dir)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -51,16 +51,21 @@ ASSETS = [ingest.file_records, *GLOBAL_ASSETS]
 CHECKS = [*dedup.CHECKS, validate.great_expectations]
 
 
-def build_resources(data_dir: str | None = None) -> dict[str, object]:
-    """The settings and IO manager for the data directory ``data_dir``."""
-    settings = PipelineSettings(data_dir=data_dir or default_data_dir())
+def build_resources(
+    data_dir: str | None = None, config_file: str | None = None
+) -> dict[str, object]:
+    """The settings and IO manager for the data directory ``data_dir``; its settings
+    file is ``config_file``, else found as :mod:`pipeline.settings` says."""
+    settings = PipelineSettings(data_dir=data_dir or default_data_dir(), config_file=config_file)
     return {
         "settings": settings,
         "io_manager": PolarsParquetIOManager(base_dir=str(settings.asset_dir)),
     }
 
 
-def build_definitions(data_dir: str | None = None) -> dg.Definitions:
+def build_definitions(
+    data_dir: str | None = None, config_file: str | None = None
+) -> dg.Definitions:
     """Definitions for the data directory ``data_dir`` (default: see ``default_data_dir``)."""
     return dg.Definitions(
         assets=ASSETS,
@@ -68,14 +73,14 @@ def build_definitions(data_dir: str | None = None) -> dg.Definitions:
         jobs=[papers_job, file_job],
         schedules=SCHEDULES,
         sensors=SENSORS,
-        resources=build_resources(data_dir),
+        resources=build_resources(data_dir, config_file),
     )
 
 
-def papers_job_for(data_dir: str) -> dg.JobDefinition:
+def papers_job_for(data_dir: str, config_file: str | None = None) -> dg.JobDefinition:
     """papers_job on ``data_dir``, rebuilt by name: what the CLI hands to dg.execute_job
     (it takes a reconstructable job, not a job object)."""
-    return build_definitions(data_dir).resolve_job_def(JOB_NAME)
+    return build_definitions(data_dir, config_file).resolve_job_def(JOB_NAME)
 
 
 defs = build_definitions()

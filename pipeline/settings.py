@@ -1,23 +1,46 @@
-"""The one place the pipeline's settings live, as a Dagster resource.
+"""Where a run's settings come from, and the Dagster resource that hands them to assets.
 
-Every asset reads paths and knobs from :class:`PipelineSettings`, so the UI's
-launchpad, the CLI and the tests configure a run the same way.
+The settings themselves (types, bounds, defaults) are declared once, in
+:mod:`pipeline.core.config`. This module resolves them for a data directory, with this
+precedence for the settings file:
+
+1. ``--config FILE`` of the command line (the resource's ``config_file``);
+2. ``$PAPERS_PIPELINE_CONFIG``;
+3. ``DIR/pipeline.toml`` beside ``raw/`` and ``processed/`` (the data directory carries
+   its own settings, so the CLI, cron, the UI, the schedule and the sensor agree);
+4. the defaults.
+
+A launchpad override (a resource field set in a run's config) wins over the file for
+that run. Every value's origin is kept, for the manifest and ``pipeline config``.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Optional
 
 import dagster as dg
+from pydantic import Field, create_model
 
+from pipeline.core.config import PipelineConfig, SettingsError, setting_field, setting_groups
 from pipeline.core.ingest.file_outputs import FileOutputStore, RecordSettings
 from pipeline.core.ingest.hash_cache import HashCache
-from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 
 DATA_DIR_ENV = "PAPERS_PIPELINE_DATA_DIR"
+CONFIG_ENV = "PAPERS_PIPELINE_CONFIG"
+CONFIG_FILE_NAME = "pipeline.toml"
 DEFAULT_DATA_DIR = "data"
+# A settings file is a few hundred bytes; a bound keeps a wrong path (a log, a dump)
+# from being read whole.
+MAX_CONFIG_BYTES = 1024 * 1024
+SOURCE_DEFAULT = "default"
+SOURCE_OVERRIDE = "override"
 
 
 def default_data_dir() -> str:
@@ -25,79 +48,123 @@ def default_data_dir() -> str:
     return str(Path(os.environ.get(DATA_DIR_ENV, DEFAULT_DATA_DIR)).resolve())
 
 
-class PipelineSettings(dg.ConfigurableResource):
-    """Where the raw scrapes are read from and where versions are published."""
+@dataclass(frozen=True)
+class ResolvedSettings:
+    """The settings of a run, where each came from, and the file that was read."""
+
+    config: PipelineConfig
+    sources: dict[str, str]
+    file: Path | None
+
+    def record(self) -> dict[str, Any]:
+        """What a manifest keeps: every value and its source."""
+        return {
+            "file": None if self.file is None else str(self.file),
+            "values": self.config.flat(),
+            "sources": self.sources,
+        }
+
+
+def settings_file(data_dir: Path, config_file: str | Path | None = None) -> Path | None:
+    """The file to read, by the precedence above; None when there is none.
+
+    A file named explicitly (flag or environment) must exist; ``DIR/pipeline.toml`` is
+    optional.
+    """
+    named = config_file or os.environ.get(CONFIG_ENV)
+    if named:
+        path = Path(named).expanduser().resolve()
+        if not path.is_file():
+            origin = "--config" if config_file else f"${CONFIG_ENV}"
+            raise SettingsError("config", str(named), f"no such settings file (from {origin})")
+        return path
+    default = data_dir / CONFIG_FILE_NAME
+    return default.resolve() if default.is_file() else None
+
+
+def read_settings_file(path: Path) -> dict[str, Any]:
+    """The flat keys of a TOML settings file; one-line errors for unreadable files."""
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise SettingsError("config", str(path), f"larger than {MAX_CONFIG_BYTES} bytes")
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError("config", str(path), f"not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError("config", str(path), f"unreadable: {exc}") from None
+
+
+def resolve_settings(
+    data_dir: Path,
+    config_file: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> ResolvedSettings:
+    """Defaults, then the settings file, then ``overrides``: validated, with sources.
+
+    Raises :class:`SettingsError` (one line: key, value, what is allowed, where it came
+    from) for anything that cannot be used, before any stage runs.
+    """
+    path = settings_file(data_dir, config_file)
+    from_file = read_settings_file(path) if path else {}
+    origin = f"file {path}"
+    try:
+        PipelineConfig.from_flat(from_file)
+    except SettingsError as exc:
+        raise exc.located(origin) from None
+    overrides = overrides or {}
+    try:
+        config = PipelineConfig.from_flat({**from_file, **overrides})
+    except SettingsError as exc:
+        raise exc.located(SOURCE_OVERRIDE if exc.key in overrides else origin) from None
+    sources = {
+        key: SOURCE_OVERRIDE if key in overrides else origin if key in from_file else SOURCE_DEFAULT
+        for key in setting_groups()
+    }
+    return ResolvedSettings(config=config, sources=sources, file=path)
+
+
+class _SettingsBase(dg.ConfigurableResource):
+    """Where the raw scrapes are read from and where versions are published; the
+    settings of the run are :meth:`resolved` from the data directory's settings file
+    and any launchpad override (the other fields of this resource)."""
 
     data_dir: str = DEFAULT_DATA_DIR
-    json_fields: dict[str, list[str]] = {}  # noqa: RUF012 (pydantic copies defaults)
-    """Extra field paths for generic JSON scrapes, tried before the defaults, e.g.
-    ``{"title": ["name"], "abstract": ["description"], "arxiv_id": ["ids.arxiv"]}``."""
+    config_file: Optional[str] = None  # noqa: UP045 (Dagster's config schema needs Optional)
+    """A settings file to read instead of ``$PAPERS_PIPELINE_CONFIG`` or
+    ``<data_dir>/pipeline.toml``."""
 
-    languages: list[str] = ["en"]  # noqa: RUF012
-    """Abstract languages the dataset accepts; others are rejected. Empty: accept all."""
-    workers: int = 0
-    """Worker processes for language detection; 0 uses every core."""
-    keep_versions: int = 0
-    """Keep only the newest N versions after a publish (never LATEST); 0 keeps all."""
-    title_min_chars: int = 3
-    title_max_chars: int = 400
-    abstract_min_chars: int = 50
-    abstract_max_chars: int = 10_000
-    """Length bounds: a record outside them is rejected; a paper outside them fails the
-    checks."""
-    max_reject_rate: float = 0.5
-    """Largest share of records that may be rejected before a version is refused."""
-    max_duplicate_rate: float = 0.9
-    min_language_share: float = 0.95
-    """Smallest share of papers whose language is in ``languages``."""
-    near_threshold: float | None = 0.5
-    """Shingle Jaccard from which two texts are near duplicates (one paper); None: off."""
-    canonical_preference: list[str] = ["longest_abstract", "latest_sighting"]  # noqa: RUF012
-    """How a paper's canonical record is chosen, in order of precedence, from
-    ``longest_abstract``, ``shortest_abstract``, ``latest_sighting``,
-    ``earliest_sighting``; the first position (file, index) breaks the last tie."""
-    max_cluster_size: int = 100
-    """A paper with more records than this fails a blocking check (chaining guard)."""
-    max_row_drop: float = 0.5
-    """Largest fall in papers against the previous version before a publish is refused."""
+    def overrides(self) -> dict[str, Any]:
+        """The settings this run's config sets explicitly."""
+        return {key: value for key in setting_groups() if (value := getattr(self, key)) is not None}
+
+    def resolved(self) -> ResolvedSettings:
+        return resolve_settings(self.root, self.config_file, self.overrides())
+
+    def config(self) -> PipelineConfig:
+        """The validated settings of this run (read from the file each time: a settings
+        file edited between runs applies to the next run without reloading the code)."""
+        return self.resolved().config
 
     def output_config(self) -> dict:
-        """The settings that shape a version's content (not where files live or how many
-        workers compute them): part of the inputs fingerprint."""
-        return self.model_dump(exclude={"data_dir", "workers", "keep_versions"})
+        """The settings that shape a version's content: part of the inputs fingerprint."""
+        return self.config().output_config()
 
-    def record_settings(self) -> RecordSettings:
+    def record_settings(self, config: PipelineConfig | None = None) -> RecordSettings:
         """What shapes each file's transformed records: part of their stored entries' key."""
+        config = config or self.config()
         return RecordSettings(
-            field_map=self.field_map, languages=tuple(self.languages), bounds=self.expectations()
+            field_map=config.field_map,
+            languages=tuple(config.language.languages),
+            bounds=config.expectations(),
         )
 
-    def file_outputs(self) -> FileOutputStore:
+    def file_outputs(self, config: PipelineConfig | None = None) -> FileOutputStore:
         """Each raw file's transformed records, kept between runs."""
-        return FileOutputStore(self.processed_dir / "_files", self.record_settings())
+        return FileOutputStore(self.processed_dir / "_files", self.record_settings(config))
 
     def expectations(self, previous_papers: int | None = None) -> ExpectationSettings:
         """The bounds shared by the record rules and the Great Expectations suites."""
-        return ExpectationSettings(
-            title_min_chars=self.title_min_chars,
-            title_max_chars=self.title_max_chars,
-            abstract_min_chars=self.abstract_min_chars,
-            abstract_max_chars=self.abstract_max_chars,
-            max_reject_rate=self.max_reject_rate,
-            max_duplicate_rate=self.max_duplicate_rate,
-            languages=tuple(self.languages),
-            min_language_share=self.min_language_share,
-            max_row_drop=self.max_row_drop,
-            previous_papers=previous_papers,
-        )
-
-    @property
-    def field_map(self) -> dict[str, tuple[str, ...]]:
-        """The generic JSON reader's field paths: configured ones first, then defaults."""
-        return {
-            name: (*self.json_fields.get(name, ()), *defaults)
-            for name, defaults in DEFAULT_FIELD_MAP.items()
-        }
+        return self.config().expectations(previous_papers)
 
     @property
     def root(self) -> Path:
@@ -147,3 +214,34 @@ class PipelineSettings(dg.ConfigurableResource):
     def asset_dir(self) -> Path:
         """Intermediate tables handed between assets: ``<data_dir>/processed/_assets``."""
         return self.processed_dir / "_assets"
+
+
+def _override_type(annotation: Any) -> Any:
+    """The launchpad type of a setting: Dagster's config schema knows neither Literal
+    nor unions, so those widen (to str, or to Any for "a number or false"); the core
+    model still validates the value."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return str
+    if origin in (typing.Union, types.UnionType):
+        return Any
+    if origin is list:
+        return list[_override_type(typing.get_args(annotation)[0])]
+    return annotation
+
+
+def _override_fields() -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for key in setting_groups():
+        info = setting_field(key)
+        kind = _override_type(info.annotation)
+        kind = kind if kind is Any else Optional[kind]  # noqa: UP045
+        description = f"Override for this run (default: the settings file). {info.description}"
+        fields[key] = (kind, Field(None, description=description))
+    return fields
+
+
+PipelineSettings = create_model(  # one launchpad field per setting, generated from its type
+    "PipelineSettings", __base__=_SettingsBase, __module__=__name__, **_override_fields()
+)
+PipelineSettings.__doc__ = _SettingsBase.__doc__

@@ -17,6 +17,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never touch the developer's Dagster instance or phone home."""
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.delenv("PAPERS_PIPELINE_DATA_DIR", raising=False)
+    monkeypatch.delenv("PAPERS_PIPELINE_CONFIG", raising=False)
     monkeypatch.setenv("GX_ANALYTICS_ENABLED", "false")
 
 

@@ -8,6 +8,7 @@ GX is slow to import, so the sample tables and their outcomes are built once.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline.core.config import PipelineConfig, SettingsError, default_expectations
 from pipeline.core.dedup.clustering import Deduplicated, cluster_duplicates
 from pipeline.core.ingest.raw_files import ingest
 from pipeline.core.transform.records import normalize_records
@@ -29,6 +31,12 @@ from pipeline.core.validate.expectations import (
 )
 from pipeline.core.validate.quality import CheckOutcome
 from tests.conftest import REPO
+
+
+def bounds(**changed: object) -> ExpectationSettings:
+    """The default expectation bounds with ``changed`` values."""
+    return dataclasses.replace(default_expectations(), **changed)
+
 
 EXPECTED_CHECKS = [
     "papers.not_empty",
@@ -300,9 +308,9 @@ def test_rate_bound_is_inclusive_and_comes_from_settings(sample: Deduplicated) -
         .then(pl.lit("rejected"))
         .otherwise(pl.col("status"))
     )
-    at_bound = validate_tables(sample.papers, records, ExpectationSettings(max_reject_rate=0.7))
+    at_bound = validate_tables(sample.papers, records, bounds(max_reject_rate=0.7))
     assert "records.reject_rate" not in failed(at_bound)
-    below = validate_tables(sample.papers, records, ExpectationSettings(max_reject_rate=0.69))
+    below = validate_tables(sample.papers, records, bounds(max_reject_rate=0.69))
     assert failed(below)["records.reject_rate"].details["observed_rate"] == pytest.approx(0.7)
 
     duplicates = records.with_columns(status=pl.lit("duplicate"))
@@ -331,7 +339,7 @@ def test_page_chrome_regex_matches_the_readers_idea_of_chrome(sample: Deduplicat
 
 def test_length_bounds_come_from_settings(sample: Deduplicated) -> None:
     shortest = sample.papers["title"].str.len_chars().min()
-    settings = ExpectationSettings(title_min_chars=shortest + 1)
+    settings = bounds(title_min_chars=shortest + 1)
     outcome = failed(validate_tables(sample.papers, sample.records, settings))
     assert list(outcome) == ["papers.title_length"]
     assert all(
@@ -340,10 +348,10 @@ def test_length_bounds_come_from_settings(sample: Deduplicated) -> None:
 
 
 def test_impossible_settings_are_refused() -> None:
-    with pytest.raises(ValueError, match="rates"):
-        ExpectationSettings(max_reject_rate=1.5)
-    with pytest.raises(ValueError, match="length bounds"):
-        ExpectationSettings(title_min_chars=10, title_max_chars=5)
+    with pytest.raises(SettingsError, match=r"max_reject_rate = 1.5: .*less than or equal to 1"):
+        PipelineConfig.from_flat({"max_reject_rate": 1.5})
+    with pytest.raises(SettingsError, match=r"title_min_chars .10. exceeds title_max_chars .5."):
+        PipelineConfig.from_flat({"title_min_chars": 10, "title_max_chars": 5})
 
 
 def test_data_docs_are_written_without_touching_the_network(
@@ -374,11 +382,11 @@ def test_data_docs_are_written_without_touching_the_network(
 
 def test_row_count_may_not_fall_by_more_than_the_setting(sample: Deduplicated) -> None:
     half = sample.papers.height * 2
-    settings = ExpectationSettings(previous_papers=half, max_row_drop=0.4)
+    settings = bounds(previous_papers=half, max_row_drop=0.4)
     outcome = failed(validate_tables(sample.papers, sample.records, settings))
     assert list(outcome) == ["papers.row_count_not_dropping"]
     assert outcome["papers.row_count_not_dropping"].details["observed"] == sample.papers.height
-    fine = ExpectationSettings(previous_papers=half, max_row_drop=0.5)
+    fine = bounds(previous_papers=half, max_row_drop=0.5)
     assert failed(validate_tables(sample.papers, sample.records, fine)) == {}
 
 
@@ -411,6 +419,6 @@ def test_rows_to_recheck_are_new_or_changed_on_the_key_with_nulls_equal() -> Non
 
 
 def test_the_suite_fingerprint_follows_the_bounds_but_not_the_previous_row_count() -> None:
-    base = ExpectationSettings(previous_papers=100)
-    assert suite_fingerprint(base) == suite_fingerprint(ExpectationSettings(previous_papers=5))
-    assert suite_fingerprint(base) != suite_fingerprint(ExpectationSettings(title_max_chars=300))
+    base = bounds(previous_papers=100)
+    assert suite_fingerprint(base) == suite_fingerprint(bounds(previous_papers=5))
+    assert suite_fingerprint(base) != suite_fingerprint(bounds(title_max_chars=300))

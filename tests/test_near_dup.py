@@ -256,9 +256,3 @@ def test_an_unknown_canonical_criterion_is_refused() -> None:
         cluster_duplicates(
             normalized.with_columns(reason=pl.lit(None, pl.String)), canonical=["newest"]
         )
-
-
-def test_the_settings_default_is_the_dedup_default() -> None:
-    from pipeline.settings import PipelineSettings
-
-    assert tuple(PipelineSettings().canonical_preference) == dedup.DEFAULT_CANONICAL

@@ -48,15 +48,16 @@ def clusters(settings: PipelineSettings) -> dg.Output[pl.DataFrame]:
     from the stored records when needed, see :mod:`pipeline.core.dedup.record_texts`) and
     none of the three wide tables, each 0.3 to 0.7 GB on disk at 1M records.
     """
+    config = settings.config()
     stored, narrow = _stored_in_file_order(settings, NARROW_COLUMNS, abstract_len=True)
     index = load_index(settings.near_index_dir)
     result = cluster_duplicates(
         narrow,
-        settings.near_threshold,
+        config.near.near_threshold,
         index,
         fates_only=True,
         stored=stored,
-        canonical=settings.canonical_preference,
+        canonical=config.canonical.canonical_preference,
     )
     del narrow, index
     if result.index is not None:
@@ -170,7 +171,7 @@ _RECORD_FATES = [*RECORD_KEY, "status", "reason", "paper_id"]
     asset="clusters",
     blocking=True,
     description=(
-        "No paper gathers more records than PipelineSettings.max_cluster_size: a giant "
+        "No paper gathers more records than the max_cluster_size setting: a giant "
         "cluster means duplicate detection chained unrelated papers together. Blocks "
         "records, variants and papers from being built on it."
     ),
@@ -190,9 +191,10 @@ def cluster_size_bounded(settings: PipelineSettings) -> dg.AssetCheckResult:
             .collect(engine="streaming")
         )
         titles = chosen["title"].drop_nulls().unique().to_list()
+    limit = settings.config().gates.max_cluster_size
     return dg.AssetCheckResult(
-        passed=size <= settings.max_cluster_size,
-        description=f"largest paper has {size} records (limit {settings.max_cluster_size})",
+        passed=size <= limit,
+        description=f"largest paper has {size} records (limit {limit})",
         metadata={"largest_cluster": size, "titles": dg.MetadataValue.json(sorted(titles)[:20])},
     )
 

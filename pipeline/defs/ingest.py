@@ -130,13 +130,14 @@ def collect_records(
 ) -> tuple[dg.Output, dg.Output, dg.Output]:
     """Every raw file's records: stored per-file outputs where current, the rest computed
     here in batches; the raw_files partitions are then synced to the files found."""
+    config = settings.config()  # first: a bad setting fails here, before anything is written
     hashes = settings.hash_cache()
     result = collect(
         settings.raw_dir,
-        settings.file_outputs(),
-        settings.record_settings(),
+        settings.file_outputs(config),
+        settings.record_settings(config),
         _load_language_cache(settings),
-        workers=settings.workers or None,
+        workers=config.execution.workers or None,
         progress=context.log.info,
         hashes=hashes,
     )

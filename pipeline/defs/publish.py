@@ -41,9 +41,11 @@ def published_version(
     papers: pl.DataFrame,
 ) -> dg.MaterializeResult:
     """Check the tables once more and publish them atomically."""
+    resolved = settings.resolved()
+    config = resolved.config
     outcomes = load_evidence(settings.evidence_dir, papers, records)
     if outcomes is None:  # materialized alone, without this run's check: validate here
-        bounds = settings.expectations(previous_papers(settings))
+        bounds = config.expectations(previous_papers(settings))
         outcomes = validate_candidate(
             pl.read_parquet(asset_path(settings.asset_dir, dg.AssetKey("papers"))),
             pl.read_parquet(asset_path(settings.asset_dir, dg.AssetKey("records"))),
@@ -57,7 +59,7 @@ def published_version(
             raw_records,
             records,
             papers,
-            keep=settings.keep_versions,
+            keep=config.retention.keep_versions,
             expectations=outcomes,
             evidence_dir=settings.evidence_dir,
             run_name=context.run_id,
@@ -67,8 +69,9 @@ def published_version(
             },
             fingerprint=inputs_fingerprint(
                 list(zip(raw_files["source_file"], raw_files["sha256"], strict=True)),
-                settings.output_config(),
+                config.output_config(),
             ),
+            settings=resolved.record(),
         )
     except PublishRefusedError as exc:
         raise dg.Failure(

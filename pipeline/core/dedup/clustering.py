@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 
 from pipeline.core import schema
+from pipeline.core.config import default_value
 from pipeline.core.dedup.near_dup import (
     NUM_BINS,
     exact_similarity,
@@ -73,10 +74,10 @@ CANONICAL_CRITERIA = {
     "latest_sighting": ("scrape_date", True),
     "earliest_sighting": ("scrape_date", False),
 }
-DEFAULT_CANONICAL = ("longest_abstract", "latest_sighting")
+DEFAULT_CANONICAL: tuple[str, ...] = tuple(default_value("canonical_preference"))
 # Shingle Jaccard from which two texts are the same paper: chosen on the benchmark's
 # ground truth (see README, Performance).
-NEAR_THRESHOLD = 0.5
+NEAR_THRESHOLD: float | None = default_value("near_threshold")
 # How a paper lists its records.
 _SOURCE = pl.struct(
     file=pl.col("source_file"), index=pl.col("record_index"), line=pl.col("line_start")

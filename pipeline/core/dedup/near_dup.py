@@ -61,6 +61,8 @@ class NearDuplicates:
 @cache
 def lsh_params(threshold: float, num_bins: int = NUM_BINS) -> tuple[int, int]:
     """(bands, rows) for ``threshold``, minimising false positives plus false negatives."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"a Jaccard threshold lies in (0, 1], got {threshold}")
     grid = np.linspace(0.0, 1.0, 201)
 
     def area(curve: np.ndarray, mask: np.ndarray) -> float:
@@ -277,7 +279,7 @@ def likely_pairs(
     return a, b, stats
 
 
-def find_near_duplicates(texts: pl.Series, threshold: float = 0.5) -> NearDuplicates:
+def find_near_duplicates(texts: pl.Series, threshold: float) -> NearDuplicates:
     """Pairs of texts whose exact shingle Jaccard similarity is at least ``threshold``."""
     a, b, stats = likely_pairs(signatures(texts), threshold)
     similarity = exact_similarity(texts.gather, a, b)

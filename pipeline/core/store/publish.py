@@ -6,6 +6,7 @@ asset, a script, a test) can put a version that breaks them behind LATEST.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -90,6 +91,7 @@ def publish_version(
     fingerprint: str | None = None,
     variants: pl.DataFrame | None = None,
     table_files: Mapping[str, Path] | None = None,
+    settings: Mapping | None = None,
 ) -> PublishResult:
     """Check the tables and publish them as a new version (or find them unchanged).
 
@@ -102,6 +104,9 @@ def publish_version(
     tables, copied into the version as they are; the frames passed for those tables
     then only need the columns the checks and the manifest read (ids, statuses,
     reasons), so a million-record version is published without holding its texts.
+
+    ``settings`` (values, and the source of each) are recorded in the manifest, and the
+    changelog names the values that changed since the parent version.
     """
     checks = quality.run_all(raw_records, records, papers) + list(expectations or [])
     given = {"papers": papers, "records": records, "variants": variants}
@@ -115,7 +120,11 @@ def publish_version(
         else:
             frame = frame if frame is not None else schema.empty(table_schema)
             tables[name] = schema.conform(frame, table_schema, name)
-    manifest = {**build_manifest(files, records, papers, checks), "inputs_fingerprint": fingerprint}
+    manifest = {
+        **build_manifest(files, records, papers, checks),
+        "inputs_fingerprint": fingerprint,
+        "settings": dict(settings) if settings is not None else None,
+    }
     store = VersionStore(store_root)
     failed = [c for c in checks if not c.passed]
     if failed:
@@ -125,14 +134,38 @@ def publish_version(
     def annotate(parent: Path | None, staging: Path) -> dict:
         if evidence_dir is not None and evidence_dir.is_dir():
             shutil.copytree(evidence_dir, staging, dirs_exist_ok=True)
-        return changelog(parent, staging)
+        return changelog(parent, staging, manifest["settings"])
 
     return store.publish(tables, manifest, annotate=annotate, keep=keep)
 
 
-def changelog(parent: Path | None, new: Path) -> dict:
-    """The new version's changes against its parent, for its manifest."""
+def changelog(parent: Path | None, new: Path, settings: Mapping | None = None) -> dict:
+    """The new version's changes against its parent, for its manifest: papers added,
+    removed and changed, and the settings whose values changed."""
     if parent is None:
         return {"changelog": None}
     old = pl.scan_parquet(parent / "papers.parquet")
-    return {"changelog": diff_papers(old, pl.scan_parquet(new / "papers.parquet")).summary()}
+    summary = diff_papers(old, pl.scan_parquet(new / "papers.parquet")).summary()
+    summary["settings_changed"] = settings_changed(_parent_settings(parent), settings)
+    return {"changelog": summary}
+
+
+def settings_changed(old: Mapping | None, new: Mapping | None) -> dict[str, dict]:
+    """Each setting whose value differs between two manifests' settings, old and new
+    (a version made before settings were recorded compares as unknown: nothing)."""
+    if not old or not new:
+        return {}
+    before, after = old.get("values", {}), new.get("values", {})
+    return {
+        key: {"old": before.get(key), "new": after.get(key)}
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def _parent_settings(parent: Path) -> Mapping | None:
+    try:
+        manifest = json.loads((parent / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest.get("settings")

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.core import schema
+from pipeline.core.config import default_value
 from pipeline.core.transform.extract import extract_fields
 from pipeline.core.transform.language import LanguagePool, detect_with_cache, empty_cache
 from pipeline.core.transform.normalize import normalize_text
 from pipeline.core.transform.rules import apply_record_rules, record_rules
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 
-DEFAULT_LANGUAGES = ("en",)
+DEFAULT_LANGUAGES: tuple[str, ...] = tuple(default_value("languages"))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipeline.core.config import default_expectations
 from pipeline.core.validate.expectation_settings import PAGE_CHROME_REGEX, ExpectationSettings
 
 
@@ -126,13 +127,13 @@ def bounds_rules(bounds: ExpectationSettings) -> tuple[Rule, ...]:
 
 
 def record_rules(
-    languages: Sequence[str] | None = ("en",),
+    languages: Sequence[str] | None,
     bounds: ExpectationSettings | None = None,
 ) -> tuple[Rule, ...]:
     """The rules of a run: the fixed ones, the bounds of ``bounds`` (default bounds when
     None), and the language rule unless ``languages`` is empty or None (any language)."""
     language = (language_rule(languages),) if languages else ()
-    return RULES + bounds_rules(bounds or ExpectationSettings()) + language
+    return RULES + bounds_rules(bounds or default_expectations()) + language
 
 
 def apply_record_rules(df: pl.DataFrame, rules: tuple[Rule, ...] = RULES) -> pl.DataFrame:

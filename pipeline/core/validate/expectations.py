@@ -36,6 +36,7 @@ from typing import Any
 import polars as pl
 
 from pipeline.core import schema
+from pipeline.core.config import default_expectations
 from pipeline.core.store.provenance import modules_version
 from pipeline.core.transform.latex import CONTROL_WORD
 from pipeline.core.validate.expectation_settings import PAGE_CHROME_REGEX, ExpectationSettings
@@ -134,8 +135,9 @@ def _text_specs(column: str, low: int, high: int) -> list[_Spec]:
     ]
 
 
-def papers_specs(settings: ExpectationSettings) -> list[_Spec]:
+def papers_specs(settings: ExpectationSettings | None = None) -> list[_Spec]:
     """The expectations on papers.parquet, in the order their outcomes are reported."""
+    settings = settings or default_expectations()
     return [
         _Spec(
             "papers.not_empty",
@@ -224,8 +226,9 @@ def _row_count_specs(settings: ExpectationSettings) -> list[_Spec]:
     ]
 
 
-def records_specs(settings: ExpectationSettings) -> list[_Spec]:
+def records_specs(settings: ExpectationSettings | None = None) -> list[_Spec]:
     """The expectations on records.parquet, in the order their outcomes are reported."""
+    settings = settings or default_expectations()
     statuses = list(schema.RECORD_STATUSES)
     return [
         _Spec(
@@ -306,7 +309,7 @@ def suite_fingerprint(settings: ExpectationSettings) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def papers_columns(settings: ExpectationSettings = ExpectationSettings()) -> dict[str, list[str]]:
+def papers_columns(settings: ExpectationSettings | None = None) -> dict[str, list[str]]:
     """What validating papers incrementally reads: ``table`` for every row (the
     table-wide expectations, and ``recheck_key``, the columns that decide whether a row
     is unchanged: the row-wise columns with ``content_hash`` standing for the texts),
@@ -322,7 +325,7 @@ def papers_columns(settings: ExpectationSettings = ExpectationSettings()) -> dic
     }
 
 
-def columns_read(settings: ExpectationSettings = ExpectationSettings()) -> dict[str, list[str]]:
+def columns_read(settings: ExpectationSettings | None = None) -> dict[str, list[str]]:
     """The columns of papers and records the suites read values of (with each table's
     key, for examples): all a caller must load to validate a stored version."""
     return {
@@ -337,7 +340,7 @@ def columns_read(settings: ExpectationSettings = ExpectationSettings()) -> dict[
 def validate_tables(
     papers: pl.DataFrame,
     records: pl.DataFrame,
-    settings: ExpectationSettings = ExpectationSettings(),
+    settings: ExpectationSettings | None = None,
     docs_dir: Path | None = None,
     columns: Mapping[str, list[str]] | None = None,
     recheck: pl.DataFrame | None = None,
