@@ -150,8 +150,9 @@ def clean_latex(expr: pl.Expr) -> pl.Expr:
         .str.replace_all(r"\\[()\[\]]", "")  # math delimiters \( \) \[ \]
         .str.replace_all(_ESCAPED, "${1}")
     )
+    # A control word ends at any non-letter, '_' too: $\\alpha_s$ -> α_s.
     for word, rendering in SYMBOLS.items():
-        out = out.str.replace_all(rf"\\{word}\b", rendering, literal=False)
+        out = out.str.replace_all(rf"\\{word}([^A-Za-z]|$)", f"{rendering}${{1}}")
     return (
         out.str.replace_all(LEFTOVER_COMMAND, "${1}")
         .str.replace_all(r"\$([^$]*)\$", "${1}")  # inline math: keep its content
