@@ -165,13 +165,20 @@ def _store(data_dir: Path):
     return VersionStore(PipelineSettings(data_dir=str(data_dir)).store_root)
 
 
+def _rejects_by_code(manifest: dict) -> str:
+    """``code=count, ...`` from a manifest's ``reject_reasons`` (counted by reason code),
+    or ``-`` when nothing was rejected."""
+    reasons = manifest.get("reject_reasons") or {}
+    return ", ".join(f"{code}={n}" for code, n in reasons.items()) or "-"
+
+
 def _versions(data_dir: Path) -> int:
     store = _store(data_dir)
     versions = store.versions()
     if not versions:
         raise CliError(f"no version published yet under {store.root}")
     latest = store.latest()
-    print(f"{'version':<8} {'created_at':<26} {'papers':>8} {'records':>8}  checks")
+    print(f"{'version':<8} {'created_at':<26} {'papers':>8} {'records':>8}  checks  rejects")
     for version in versions:
         manifest = store.manifest(version)
         checks = manifest.get("checks", [])
@@ -181,7 +188,8 @@ def _versions(data_dir: Path) -> int:
             f"{version:<8} {manifest.get('created_at', '?'):<26} "
             f"{tables.get('papers', {}).get('rows', '?'):>8} "
             f"{tables.get('records', {}).get('rows', '?'):>8}  "
-            f"{passed}/{len(checks)} passed{'  <- LATEST' if version == latest else ''}"
+            f"{passed}/{len(checks)} passed  {_rejects_by_code(manifest)}"
+            f"{'  <- LATEST' if version == latest else ''}"
         )
     return EXIT_OK
 

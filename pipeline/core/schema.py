@@ -81,7 +81,8 @@ NORMALIZED_RECORDS = pl.Schema(
         "title_key": pl.String,  # casefolded, punctuation-free: for matching
         "content_hash": pl.String,  # sha256 of the normalised title and abstract
         **FIELDS,
-        "reason": pl.String,  # null, or why the record cannot be published
+        "reason": pl.String,  # null, or why the record cannot be published (human detail)
+        "reason_codes": pl.List(pl.String),  # the rules it broke (rules.REASON_CODES); []
     }
 )
 

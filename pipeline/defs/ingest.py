@@ -205,6 +205,7 @@ _SUMMARY_COLUMNS = [
     "acronym",
     "language",
     "reason",
+    "reason_codes",
     "code_url",
     "code_promised",
     "datasets",

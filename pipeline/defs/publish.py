@@ -12,7 +12,7 @@ from pipeline.defs.validate import previous_papers
 from pipeline.settings import PipelineSettings
 
 GROUP = "publish"
-RECORD_COLUMNS = [*RECORD_KEY, "status", "reason", "paper_id", "duplicate_kind"]
+RECORD_COLUMNS = [*RECORD_KEY, "status", "reason", "reason_codes", "paper_id", "duplicate_kind"]
 PAPER_COLUMNS = ["paper_id", "content_hash", "n_records"]
 
 

@@ -17,7 +17,7 @@ from pipeline.defs.io import asset_path, load_columns, scan_asset, stored_column
 from pipeline.settings import PipelineSettings
 
 # What build_manifest and the evidence fingerprint read of records, beside the suites.
-FATES = ["status", "reason", "duplicate_kind"]
+FATES = ["status", "reason", "reason_codes", "duplicate_kind"]
 
 
 def _union(*names: list[str]) -> list[str]:

@@ -49,6 +49,7 @@ from pipeline.core.dedup.near_index import (
     params_fingerprint,
 )
 from pipeline.core.dedup.record_texts import RecordSource
+from pipeline.core.dedup.title_links import TITLE_AND_PREFIX, TITLE_AND_REPO, title_edges
 from pipeline.core.transform.normalize import paper_id_from_hash
 
 STRONG_KEYS = ("content_hash", "arxiv_id", "doi")
@@ -61,6 +62,9 @@ NARROW_COLUMNS = (
     "doi",
     "scrape_date",
     "reason",
+    "title_key",
+    "code_url",
+    "repo_url",
 )
 # What building papers and variants reads of each record beside its fate (with the
 # wide columns of the records it keeps, read from the stored records).
@@ -320,13 +324,19 @@ def _near_edges(texts: _Texts, sig: np.ndarray, threshold: float) -> tuple[pl.Da
     return joined.filter(~conflict).select("a", "b", "similarity"), stats
 
 
-def _strong_groups(ok: pl.DataFrame) -> np.ndarray:
+def _strong_groups(ok: pl.DataFrame, titled: pl.DataFrame) -> np.ndarray:
     """Per publishable record (by ``local`` position), the smallest record it is joined
-    to by strong keys alone."""
+    to by strong keys and the title links ``titled`` (see :mod:`title_links`) alone."""
     edges = pl.concat(
         [
-            ok.select("local", k).drop_nulls().select("local", to=pl.col("local").min().over(k))
-            for k in STRONG_KEYS
+            *(
+                ok.select("local", k)
+                .drop_nulls()
+                .select("local", to=pl.col("local").min().over(k))
+                .cast(pl.UInt32)
+                for k in STRONG_KEYS
+            ),
+            titled.select(local="a", to="b"),
         ]
     )
     return components(ok.height, edges["local"].to_numpy(), edges["to"].to_numpy())
@@ -440,6 +450,9 @@ def cluster_duplicates(
             "scrape_date",
             "source_file",
             "record_index",
+            "title_key",
+            "code_url",
+            "repo_url",
             abstract_len=abstract_len,
         )
         .with_row_index("node")
@@ -474,7 +487,9 @@ def cluster_duplicates(
         del sig
         stats.update({"texts": len(texts), **near_stats, **sig_stats})
 
-    group = _strong_groups(ok)
+    titled = title_edges(ok, source)
+    stats["title_links"] = dict(titled.group_by("kind").len().sort("kind").iter_rows())
+    group = _strong_groups(ok, titled)
     label, detached = (group, 0)
     if near_threshold is not None and not near.is_empty():
         label, detached = _split_chains(ok, group, near, texts, near_threshold)
@@ -502,6 +517,16 @@ def cluster_duplicates(
         )
     )
     shared = {k: pl.col(k).is_not_null() & (pl.len().over("label", k) > 1) for k in STRONG_KEYS}
+
+    def linked_by(kind: str) -> pl.Series:
+        """The texts a title link of ``kind`` touches (both ends): every record with one
+        of them was joined that way."""
+        ends = titled.filter(pl.col("kind") == kind)
+        touched = pl.concat([ends["a"], ends["b"]])
+        return ok.filter(pl.col("local").is_in(touched.implode()))["t"].unique()
+
+    by_repo, by_prefix = linked_by(TITLE_AND_REPO), linked_by(TITLE_AND_PREFIX)
+
     same_text = pl.col("t") == pl.col("canonical_t")
     ok = (
         ok.join(similarity, on=["t", "canonical_t"], how="left")
@@ -521,6 +546,10 @@ def cluster_duplicates(
             .then(pl.lit("arxiv_id"))
             .when(shared["doi"])
             .then(pl.lit("doi"))
+            .when(pl.col("t").is_in(by_repo.implode()))
+            .then(pl.lit(TITLE_AND_REPO))
+            .when(pl.col("t").is_in(by_prefix.implode()))
+            .then(pl.lit(TITLE_AND_PREFIX))
             .otherwise(pl.lit("similarity")),
             similarity=pl.when(same_text).then(pl.lit(1.0)).otherwise(pl.col("similarity")),
         )

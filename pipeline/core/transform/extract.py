@@ -19,9 +19,16 @@ import polars as pl
 from pipeline.core.transform.acronym import acronym_rules, first_name
 from pipeline.core.transform.latex import clean_latex
 
-# A URL starts at its scheme even when a word is glued in front ("frameworkhttps://")
-# and stops at whitespace, a brace (LaTeX "Name{https://...}") or a quote.
-_URL = r"(?:https?://|www\.)[^\s{}<>\"'`\\]+"
+# A URL starts at its scheme even when a word is glued in front ("frameworkhttps://"),
+# or a space slipped into it ("https: //github.com/..."), or at a code host's name when
+# the scheme is left out ("github.com/showlab/FocusUI"), and stops at whitespace, a
+# brace (LaTeX "Name{https://...}") or a quote.
+_SCHEMELESS_HOSTS = r"github\.com|gitlab\.com|gitee\.com|bitbucket\.org|huggingface\.co"
+LINK = (
+    rf"(?i:https?: ?//|www\.|(?-u:\b)(?:{_SCHEMELESS_HOSTS})/)"
+    r"[^\s{}<>\"'`\\]+"
+)
+_URL = LINK
 _TRAILING = r"[.,;:!?'\")\]}>]+$"
 _REPO_HOSTS = r"github\.com|gitlab\.com|gitee\.com|bitbucket\.org"
 # owner/repo of a code host; the repo drops a ".git" suffix and any deeper path.
@@ -138,7 +145,14 @@ def _match_vocabulary(text: pl.Expr, vocab: Vocabulary) -> pl.Expr:
 
 
 def _clean_url(e: pl.Expr) -> pl.Expr:
-    return e.str.replace(_TRAILING, "").str.replace(_TRAILING, "")
+    """Trailing punctuation off, the slipped-in space out of "https: //", and a scheme
+    for a bare code-host link, so every URL is one an http client can follow."""
+    return (
+        e.str.replace(_TRAILING, "")
+        .str.replace(_TRAILING, "")
+        .str.replace(r"^(?i)(https?): //", "${1}://")
+        .str.replace(rf"^(?i)((?:{_SCHEMELESS_HOSTS})/)", "https://${1}")
+    )
 
 
 def _canonical_repo(e: pl.Expr) -> pl.Expr:

@@ -9,12 +9,16 @@ first, then symbols, then what is left of any command, then braces).
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 # Commands whose argument is the visible text: \textbf{X} -> X.
 _TEXT_COMMANDS = (
     "textbf|textit|textrm|textsf|texttt|textsc|textup|textmd|emph|underline|mathrm|mathbf|"
-    "mathit|mathsf|mathtt|mathcal|mathbb|text|mbox|url|footnote|cite|citep|citet|ref"
+    "mathit|mathsf|mathtt|mathcal|mathbb|mathfrak|text|mbox|url|footnote|cite|citep|citet|ref|"
+    # math decorations: the decorated symbol is what a reader reads ($\\vec{v}$ -> v)
+    "vec|hat|bar|tilde|widehat|widetilde|overline|boldsymbol|bm|operatorname"
 )
 # Colour macros, with or without their backslash (scrapes often lose it).
 _COLOURS = "blue|red|green|magenta|cyan|orange|purple|gray|grey|black|brown|teal|violet"
@@ -55,7 +59,54 @@ SYMBOLS: dict[str, str] = {
     "ldots": "...",
     "dots": "...",
     "cdots": "...",
+    # arXiv math in abstracts, rendered as a reader would see it.
+    "omega": "ω",
+    "phi": "φ",
+    "rho": "ρ",
+    "tau": "τ",
+    "eta": "η",
+    "Delta": "Δ",
+    "Omega": "Ω",
+    "in": "∈",
+    "partial": "∂",
+    "nabla": "∇",
+    "sum": "∑",
+    "sqrt": "√",
+    "ll": "≪",
+    "gg": "≫",
+    "Rightarrow": "⇒",
 }
+# Accents, as combining marks composed by NFC afterwards: \"a, \"{a}, {\"a} -> ä.
+# Symbol accents take a bare letter; letter accents (\v{s}, \c{c}) only a braced one,
+# so "\v" or "\c" starting a word is never taken for one.
+_SYMBOL_ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303"}
+_BRACED_ACCENTS = {
+    **_SYMBOL_ACCENTS,
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+}
+# Letters LaTeX names: \ss -> ß. Applied as whole words, after the accents (\'\i).
+_LETTERS = {
+    "ss": "ß",
+    "o": "ø",
+    "O": "Ø",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "aa": "å",
+    "AA": "Å",
+    "l": "ł",
+    "L": "Ł",
+}
+# Escaped braces are visible ones (set notation in math: \{X_i\}); they are kept
+# apart from markup braces, which are removed, by these stand-ins.
+_OPEN, _CLOSE = "\ue000", "\ue001"
 # Escaped characters: \% -> %.
 _ESCAPED = r"\\([%&_#$])"
 # Any control word left after the known ones: its backslash is dropped (\overfeat ->
@@ -65,10 +116,31 @@ LEFTOVER_COMMAND = r"\\([A-Za-z]+)\*?"
 CONTROL_WORD = r"\\[A-Za-z]+"
 
 
+def resolve_accents(expr: pl.Expr) -> pl.Expr:
+    """LaTeX accents and named letters to Unicode: na\\"ively -> naïvely, Fr\\'echet ->
+    Fréchet, {\\"u} -> ü, \\ss -> ß. The marks are composed by NFC in :func:`clean_latex`."""
+    out = expr.str.replace_all(r"\\i(?-u:\b)", "i")  # dotless i, as accented: \'{\i}
+    for accent, mark in _BRACED_ACCENTS.items():
+        command = re.escape(accent) if not accent.isalpha() else accent + r"\s*"
+        grouped = rf"\{{\\{command}\{{?([A-Za-z])\}}?\}}"  # {\"a}, {\"{a}}
+        braced = rf"\\{command}\{{([A-Za-z])\}}"  # \"{a}
+        out = out.str.replace_all(f"{grouped}|{braced}", f"${{1}}${{2}}{mark}")
+    for accent, mark in _SYMBOL_ACCENTS.items():
+        out = out.str.replace_all(rf"\\{re.escape(accent)}([A-Za-z])", f"${{1}}{mark}")
+    for name, letter in _LETTERS.items():
+        out = out.str.replace_all(rf"\\{name}(?-u:\b)", letter)
+    return out
+
+
 def clean_latex(expr: pl.Expr) -> pl.Expr:
     """The text with LaTeX markup resolved; whitespace is collapsed afterwards."""
     out = (
-        expr.str.replace_all(r"\\href\{([^{}]*)\}\{([^{}]*)\}", "${2} (${1})")
+        resolve_accents(expr)
+        .str.replace_all(r"\\\{", _OPEN)
+        .str.replace_all(r"\\\}", _CLOSE)
+        .str.replace_all(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", "${1}/${2}")
+        .str.replace_all(r"\\[,;:! ]", " ")  # math spacing
+        .str.replace_all(r"\\href\{([^{}]*)\}\{([^{}]*)\}", "${2} (${1})")
         .str.replace_all(r"\\textcolor\{[^{}]*\}\{([^{}]*)\}", "${1}")
         .str.replace_all(r"\\color\{[^{}]*\}", "")
         .str.replace_all(rf"\\?\b(?:{_COLOURS})\{{([^{{}}]*)\}}", "${1}")
@@ -78,11 +150,15 @@ def clean_latex(expr: pl.Expr) -> pl.Expr:
         .str.replace_all(r"\\[()\[\]]", "")  # math delimiters \( \) \[ \]
         .str.replace_all(_ESCAPED, "${1}")
     )
+    # A control word ends at any non-letter, '_' too: $\\alpha_s$ -> α_s.
     for word, rendering in SYMBOLS.items():
-        out = out.str.replace_all(rf"\\{word}\b", rendering, literal=False)
+        out = out.str.replace_all(rf"\\{word}([^A-Za-z]|$)", f"{rendering}${{1}}")
     return (
         out.str.replace_all(LEFTOVER_COMMAND, "${1}")
         .str.replace_all(r"\$([^$]*)\$", "${1}")  # inline math: keep its content
         .str.replace_all(r"([^\s{])\{(https?://)", "${1} ${2}")  # Name{https://..}
         .str.replace_all(r"[{}]", "")
+        .str.replace_all(_OPEN, "{", literal=True)
+        .str.replace_all(_CLOSE, "}", literal=True)
+        .str.normalize("NFC")
     )

@@ -17,7 +17,11 @@ from pipeline.core.config import default_value
 from pipeline.core.transform.extract import extract_fields
 from pipeline.core.transform.language import LanguagePool, detect_with_cache, empty_cache
 from pipeline.core.transform.normalize import normalize_text
-from pipeline.core.transform.rules import apply_record_rules, record_rules
+from pipeline.core.transform.rules import (
+    apply_record_rules,
+    record_rules,
+    undetermined_language,
+)
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 
 DEFAULT_LANGUAGES: tuple[str, ...] = tuple(default_value("languages"))
@@ -45,6 +49,8 @@ def transform_records(
     df = extract_fields(normalize_text(raw))
     cache = empty_cache() if language_cache is None else language_cache
     df, cache, stats = detect_with_cache(df, cache, workers, progress, pool)
+    # The cache keeps langdetect's own answers; its guesses become "und" here.
+    df = df.with_columns(**undetermined_language())
     df = apply_record_rules(df, record_rules(languages, bounds))
     return Transformed(
         records=schema.conform(df, schema.NORMALIZED_RECORDS, "normalized_records"),

@@ -18,6 +18,13 @@ from dataclasses import dataclass
 # The pattern stays inside the common subset of both dialects (no look-around), so
 # it means the same whichever engine evaluates it.
 PAGE_CHROME_REGEX = r"Get trending papers|^Subscribe(?:[^a-z]|$)"
+# A canonical repository URL: owner/repo of letters, digits, '_', '.', '-', not ending
+# in punctuation.
+_NAME = r"[A-Za-z0-9_.-]*[A-Za-z0-9_-]"
+CANONICAL_CODE_URL = (
+    rf"^https://(?:(?:github\.com|gitlab\.com|gitee\.com|bitbucket\.org)/{_NAME}/{_NAME}"
+    rf"|huggingface\.co/(?:spaces/|datasets/)?{_NAME}/{_NAME})$"
+)
 
 
 @dataclass(frozen=True)

@@ -39,15 +39,13 @@ from pipeline.core import schema
 from pipeline.core.config import default_expectations
 from pipeline.core.store.provenance import modules_version
 from pipeline.core.transform.latex import CONTROL_WORD
-from pipeline.core.validate.expectation_settings import PAGE_CHROME_REGEX, ExpectationSettings
-from pipeline.core.validate.quality import MAX_EXAMPLES, CheckOutcome
-
-# owner/repo of letters, digits, '_', '.', '-', not ending in punctuation.
-_NAME = r"[A-Za-z0-9_.-]*[A-Za-z0-9_-]"
-CANONICAL_CODE_URL = (
-    rf"^https://(?:(?:github\.com|gitlab\.com|gitee\.com|bitbucket\.org)/{_NAME}/{_NAME}"
-    rf"|huggingface\.co/(?:spaces/|datasets/)?{_NAME}/{_NAME})$"
+from pipeline.core.transform.rules import UNDETERMINED
+from pipeline.core.validate.expectation_settings import (
+    CANONICAL_CODE_URL,
+    PAGE_CHROME_REGEX,
+    ExpectationSettings,
 )
+from pipeline.core.validate.quality import MAX_EXAMPLES, CheckOutcome
 
 # Offending values are cut to this length in details: a 10,000-character abstract
 # would bloat the manifest without helping anyone find the row.
@@ -198,12 +196,20 @@ def _language_specs(settings: ExpectationSettings) -> list[_Spec]:
     return [
         _Spec(
             "papers.language_allowed",
-            f"at least {settings.min_language_share:.0%} of the papers are in {allowed}",
+            f"at least {settings.min_language_share:.0%} of the papers whose language is "
+            f"determined are in {allowed}",
             "ExpectColumnValuesToBeInSet",
             {
                 "column": "language",
                 "value_set": list(settings.languages),
                 "mostly": round(settings.min_language_share, 12),
+                # Determined languages only: "und" texts are too short to tell.
+                "row_condition": {
+                    "type": "comparison",
+                    "column": {"name": "language"},
+                    "operator": "!=",
+                    "parameter": UNDETERMINED,
+                },
             },
             max_rate=round(1.0 - settings.min_language_share, 12),
         )
