@@ -79,7 +79,11 @@ def file_records(
         raise dg.Failure(f"no raw file {relative!r} under {settings.raw_dir} (removed?)")
     store = settings.file_outputs()
     (output,), cache, stats = transform_files(
-        [raw], settings.record_settings(), _load_language_cache(settings)
+        [raw],
+        settings.record_settings(),
+        _load_language_cache(settings),
+        settings.workers or None,
+        language_engine=settings.language_engine,
     )
     store.put(raw, output)
     write_parquet_atomic(cache, settings.language_cache)
@@ -139,6 +143,7 @@ def collect_records(
         workers=settings.workers or None,
         progress=context.log.info,
         hashes=hashes,
+        language_engine=settings.language_engine,
     )
     hashes.save()
     added, removed = sync_partitions(context.instance, result.files["source_file"].to_list())
