@@ -1,4 +1,4 @@
-"""Language detection: seeded, cached by content hash, parallel without changing answers."""
+"""Language detection: seeded, cached by content hash, threaded without changing answers."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def test_languages_are_detected_and_undecidable_text_gives_null() -> None:
     assert all(0.5 < r[1] <= 1.0 for r in results[:3])
 
 
-def test_detection_is_reproducible_and_the_same_in_worker_processes() -> None:
-    texts = [ENGLISH, GERMAN, FRENCH] * 700  # above the pool threshold
+def test_detection_is_reproducible_and_the_same_on_threads() -> None:
+    texts = [ENGLISH, GERMAN, FRENCH] * 700  # several chunks, so several threads
     once = detect_languages(texts, workers=1)
     assert detect_languages(texts, workers=1) == once
     assert detect_languages(texts, workers=2) == once

@@ -46,6 +46,7 @@ from pipeline.core.language_profiles import (
     UPPER,
     DetectorTables,
     detector_tables,
+    seeded,
 )
 from pipeline.core.language_random import STATE_WORDS, gauss, randbelow
 
@@ -288,7 +289,7 @@ def language_probabilities(
     """langdetect's ``langprob`` of each text (``append(text)`` then detection), one row a
     text, a row of NaN where langdetect raises "No features in text"; and the languages
     (the columns). Runs without the GIL."""
-    tables = detector_tables(seed)
+    tables = detector_tables()
     codes, offsets = encoded([prepared_text(t) for t in texts])
     langprob = _detect_all(
         codes,
@@ -298,7 +299,7 @@ def language_probabilities(
         tables.keys,
         tables.rows,
         tables.probabilities,
-        tables.state,
+        seeded(seed),
         n_trial,
     )
     return tables.languages, langprob
@@ -325,6 +326,6 @@ def detect_best(
 def tables_for(seed: int) -> DetectorTables:
     """Build (once per process) the tables and load the compiled kernels, so that the
     first texts do not pay for it and threads do not build them twice."""
-    tables = detector_tables(seed)
+    tables = detector_tables()
     language_probabilities(["warm up"], seed, 1)
     return tables

@@ -48,7 +48,6 @@ class DetectorTables:
     keys: np.ndarray  # uint64[2**bits]: n-gram key, 0 where free
     rows: np.ndarray  # int32[2**bits]: the key's row of probabilities
     probabilities: np.ndarray  # float64[n-grams, languages]: word_lang_prob_map
-    state: np.ndarray  # uint32[624]: the generator after random.seed(seed)
 
 
 def ngram_key(codes: list[int]) -> int:
@@ -103,9 +102,8 @@ def hash_table(keys: list[int]) -> tuple[np.ndarray, np.ndarray]:
 
 
 @cache
-def detector_tables(seed: int) -> DetectorTables:
-    """The tables for langdetect's global factory and ``random.seed(seed)``, built once
-    per process."""
+def detector_tables() -> DetectorTables:
+    """The tables of langdetect's global factory, built once per process."""
     from langdetect import detector_factory
 
     detector_factory.init_factory()
@@ -121,5 +119,12 @@ def detector_tables(seed: int) -> DetectorTables:
         keys=keys,
         rows=rows,
         probabilities=np.ascontiguousarray(probabilities),
-        state=seeded_state(seed),
     )
+
+
+@cache
+def seeded(seed: int) -> np.ndarray:
+    """The generator's state after ``random.seed(seed)``, the start of every text's draws."""
+    state = seeded_state(seed)
+    state.flags.writeable = False
+    return state
