@@ -228,6 +228,7 @@ MIXED = st.lists(
 @example("Ａ")
 @example("ÀB")
 @example("ABC DEF")
+@example("ệạảấ ềỉọụ ữỳỷỹ the")  # Latin Extended Additional, counted non-Latin
 def test_answers_equal_langdetect_on_generated_text(text: str) -> None:
     assert_same_as_langdetect([text])
 
