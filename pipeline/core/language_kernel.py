@@ -132,13 +132,11 @@ def _cleaned(codes, start, end, flags, out):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, nogil=True)
-def _row_of(keys, rows, key):  # pragma: no cover - compiled
-    """The profile row of an n-gram key, or -1 (``w in word_lang_prob_map``)."""
+def _row_of(keys, rows, shift, key):  # pragma: no cover - compiled
+    """The profile row of an n-gram key, or -1 (``w in word_lang_prob_map``); ``shift``
+    is 64 - log2(len(keys))."""
     mask = np.uint64(len(keys) - 1)
-    bits = 0
-    while (1 << bits) < len(keys):
-        bits += 1
-    slot = (key * HASH_MULTIPLIER) >> np.uint64(64 - bits)
+    slot = (key * HASH_MULTIPLIER) >> shift
     while True:
         found = keys[slot]
         if found == key:
@@ -155,6 +153,10 @@ def _ngram_rows(text, n, normalized, flags, keys, rows, out):  # pragma: no cove
     length = 1  # len(NGram.grams), which starts as " "
     capital = False
     count = 0
+    bits = 0
+    while (1 << bits) < len(keys):
+        bits += 1
+    shift = np.uint64(64 - bits)
     for i in range(n):
         ch = normalized[text[i]]
         last = g2
@@ -176,14 +178,14 @@ def _ngram_rows(text, n, normalized, flags, keys, rows, out):  # pragma: no cove
             continue
         key = np.uint64(ch + 1)
         if ch != SPACE:
-            row = _row_of(keys, rows, key)
+            row = _row_of(keys, rows, shift, key)
             if row >= 0:
                 out[count] = row
                 count += 1
         for gram in range(2, length + 1):
             earlier = g1 if gram == 2 else g0
             key = key | (np.uint64(earlier + 1) << (_SHIFT * np.uint64(gram - 1)))
-            row = _row_of(keys, rows, key)
+            row = _row_of(keys, rows, shift, key)
             if row >= 0:
                 out[count] = row
                 count += 1
