@@ -35,10 +35,10 @@ from typing import Any
 import polars as pl
 
 from bench.run import RESULTS, corpus
-from pipeline.core import language
-from pipeline.core.extract import extract_fields
-from pipeline.core.ingest import ingest
-from pipeline.core.normalize import normalize_text
+from pipeline.core.ingest.raw_files import ingest
+from pipeline.core.transform import language
+from pipeline.core.transform.extract import extract_fields
+from pipeline.core.transform.normalize import normalize_text
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DIRS = (REPO / "tests" / "data" / "realdata", REPO / "tests" / "data" / "realdata-more")

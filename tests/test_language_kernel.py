@@ -20,22 +20,22 @@ from langdetect.detector import Detector
 from langdetect.lang_detect_exception import LangDetectException
 from langdetect.utils.ngram import NGram
 
-from pipeline.core import language_kernel as kernel
-from pipeline.core.language import (
+from pipeline.core.transform import language_kernel as kernel
+from pipeline.core.transform.language import (
     DETECT_PREFIX_CHARS,
     LANGDETECT_SEED,
     N_TRIALS,
     SELF_CHECK_TEXTS,
     detect_languages,
 )
-from pipeline.core.language_profiles import (
+from pipeline.core.transform.language_profiles import (
     BMP,
     CODE_POINTS,
     NON_LATIN,
     UPPER,
     detector_tables,
 )
-from pipeline.core.language_random import draw_sequence, seeded_state
+from pipeline.core.transform.language_random import draw_sequence, seeded_state
 
 REALDATA = Path(__file__).parent / "data" / "realdata"
 MORE_REALDATA = Path(__file__).parent / "data" / "realdata-more"

@@ -4,7 +4,7 @@ The dataset's ``language``/``language_prob`` are langdetect's answers (seed
 LANGDETECT_SEED, N_TRIALS trials, the first DETECT_PREFIX_CHARS characters), and two
 engines give them:
 
-* ``"compiled"`` (the default): :mod:`pipeline.core.language_kernel`, langdetect's
+* ``"compiled"`` (the default): :mod:`pipeline.core.transform.language_kernel`, langdetect's
   detection restated over arrays and compiled with numba, built from langdetect's own
   profiles: the same answers bit for bit (tests hold it), ~50x faster, and run on
   threads since the kernel releases the GIL (so no worker processes to start).
@@ -84,7 +84,7 @@ def _langdetect_best(texts: Sequence[str]) -> list[tuple[str | None, float | Non
 
 
 def _compiled_best(texts: Sequence[str]) -> list[tuple[str | None, float | None]]:
-    from pipeline.core import language_kernel  # numba: imported on use
+    from pipeline.core.transform import language_kernel  # numba: imported on use
 
     return language_kernel.detect_best(texts, LANGDETECT_SEED, N_TRIALS)
 
@@ -93,7 +93,7 @@ def _compiled_best(texts: Sequence[str]) -> list[tuple[str | None, float | None]
 def _compiled_is_usable() -> bool:
     """Build the compiled engine's tables, load its kernels and check it against
     langdetect on SELF_CHECK_TEXTS, once per process (before any thread uses it)."""
-    from pipeline.core import language_kernel
+    from pipeline.core.transform import language_kernel
 
     language_kernel.tables_for(LANGDETECT_SEED)
     if _compiled_best(SELF_CHECK_TEXTS) == _langdetect_best(SELF_CHECK_TEXTS):

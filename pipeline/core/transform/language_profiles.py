@@ -28,7 +28,7 @@ from functools import cache
 
 import numpy as np
 
-from pipeline.core.language_random import seeded_state
+from pipeline.core.transform.language_random import seeded_state
 
 CODE_POINTS = 0x110000
 BMP = 0x10000

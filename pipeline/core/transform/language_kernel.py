@@ -10,7 +10,7 @@ million records it was 90% of the time. This module is a line-by-line restatemen
   text lacks what the pattern needs: "://", "@", a combining mark); the space
   collapsing and the 10,000-character cut are in the kernel.
 * ``cleaning_text``: Latin letters ('A'..'z', ASCII order, so "[\\]^_`" too) against
-  the non-Latin flag of :mod:`pipeline.core.language_profiles`; when non-Latin wins
+  the non-Latin flag of :mod:`pipeline.core.transform.language_profiles`; when non-Latin wins
   two to one, 'A'..'z' are dropped.
 * ``_extract_ngrams`` with ``NGram.add_char``: the three-character window, its reset
   on a space, the capital-word rule, 1- to 3-grams in that order, kept only if in the
@@ -26,7 +26,7 @@ million records it was 90% of the time. This module is a line-by-line restatemen
   the best is the first language, in profile order, with the largest probability.
 
 Kernels are cached on disk (``cache=True``); ``nogil=True`` lets threads run them at
-once (:func:`pipeline.core.language.detect_languages`). Tests hold the answers equal to
+once (:func:`pipeline.core.transform.language.detect_languages`). Tests hold the answers equal to
 langdetect's on real and generated texts, probabilities included.
 """
 
@@ -39,7 +39,7 @@ from collections.abc import Sequence
 import numba as nb
 import numpy as np
 
-from pipeline.core.language_profiles import (
+from pipeline.core.transform.language_profiles import (
     BITS_PER_CHAR,
     HASH_MULTIPLIER,
     NON_LATIN,
@@ -48,7 +48,7 @@ from pipeline.core.language_profiles import (
     detector_tables,
     seeded,
 )
-from pipeline.core.language_random import STATE_WORDS, gauss, randbelow
+from pipeline.core.transform.language_random import STATE_WORDS, gauss, randbelow
 
 # langdetect.detector.Detector's constants (a test holds them equal).
 ALPHA_DEFAULT = 0.5
