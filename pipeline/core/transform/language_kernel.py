@@ -38,6 +38,8 @@ from collections.abc import Sequence
 
 import numba as nb
 import numpy as np
+from langdetect.detector import Detector
+from langdetect.utils.ngram import NGram
 
 from pipeline.core.transform.language_profiles import (
     BITS_PER_CHAR,
@@ -65,34 +67,20 @@ SPACE = 32
 BATCH_TEXTS = 2048  # rows of langprob held at once: 2048 x 55 floats, under 1 MB
 LATIN_FIRST, LATIN_LAST = ord("A"), ord("z")
 _SHIFT = np.uint64(BITS_PER_CHAR)
+# Any of the combining marks normalize_vi rewrites: without one it is a no-op.
+_MARKS = re.compile("[" + NGram.DMARK_CLASS + "]")
 
 
 def prepared_text(text: str) -> str:
     """``Detector.append``'s regex part: URLs and e-mail addresses become a space,
     Vietnamese letter + combining mark become one letter; then the length cut."""
-    from langdetect.detector import Detector
-    from langdetect.utils.ngram import NGram
-
     if "://" in text:
         text = Detector.URL_RE.sub(" ", text)
     if "@" in text:
         text = Detector.MAIL_RE.sub(" ", text)
-    if _marks().search(text):
+    if _MARKS.search(text):
         text = NGram.normalize_vi(text)
     return text[:MAX_TEXT_LENGTH]
-
-
-def _marks() -> re.Pattern[str]:
-    """Any of the combining marks ``normalize_vi`` rewrites: without one it is a no-op."""
-    global _MARKS
-    if _MARKS is None:
-        from langdetect.utils.ngram import NGram
-
-        _MARKS = re.compile("[" + NGram.DMARK_CLASS + "]")
-    return _MARKS
-
-
-_MARKS: re.Pattern[str] | None = None
 
 
 def encoded(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
