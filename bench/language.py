@@ -24,6 +24,8 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
+import platform
 import re
 import sys
 import time
@@ -36,6 +38,7 @@ import polars as pl
 
 from bench.run import RESULTS, corpus
 from pipeline.core.ingest.raw_files import ingest
+from pipeline.core.store.provenance import code_version
 from pipeline.core.transform import language
 from pipeline.core.transform.extract import extract_fields
 from pipeline.core.transform.normalize import normalize_text
@@ -136,6 +139,12 @@ def measure(n: int) -> dict:
     languages = pl.Series([r[0] for r in reference]).value_counts(sort=True).head(12)
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code_version": code_version(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_1m_at_end": round(os.getloadavg()[0], 2),  # a shared machine
+        },
         "multilingual_texts": multilingual,
         "detected_texts": len(prefixes),
         "languages_top": dict(zip(*languages.to_dict(as_series=False).values(), strict=True)),
