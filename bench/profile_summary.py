@@ -4,9 +4,10 @@
     python -m bench.profile_summary run.txt
 
 Each sample is attributed twice: to the Dagster step it ran under (the asset or check
-function in ``pipeline/defs``; language-detection workers run outside any step and
-are counted apart), and to the innermost function of the ``pipeline`` package on its
-stack. Samples are per process, so with worker processes the total exceeds wall time.
+function in ``pipeline/defs``; language-detection threads (worker processes before
+the compiled engine) run outside any step's stack and are counted apart), and to the
+innermost function of the ``pipeline`` package on its stack. Samples are per thread,
+so with several threads or processes the total exceeds wall time.
 """
 
 from __future__ import annotations

@@ -1,11 +1,15 @@
-"""Language detection: seeded, cached by content hash, parallel without changing answers."""
+"""Language detection: seeded, cached by content hash, threaded without changing answers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
+from pipeline.core.ingest.raw_files import ingest
 from pipeline.core.transform.language import detect_languages, detect_with_cache, empty_cache
-from pipeline.core.transform.records import normalize_records
+from pipeline.core.transform.records import normalize_records, transform_records
+from pipeline.settings import PipelineSettings
 from tests.test_normalize_dedup import raw
 
 GERMAN = (
@@ -28,8 +32,8 @@ def test_languages_are_detected_and_undecidable_text_gives_null() -> None:
     assert all(0.5 < r[1] <= 1.0 for r in results[:3])
 
 
-def test_detection_is_reproducible_and_the_same_in_worker_processes() -> None:
-    texts = [ENGLISH, GERMAN, FRENCH] * 700  # above the pool threshold
+def test_detection_is_reproducible_and_the_same_on_threads() -> None:
+    texts = [ENGLISH, GERMAN, FRENCH] * 700  # several chunks, so several threads
     once = detect_languages(texts, workers=1)
     assert detect_languages(texts, workers=1) == once
     assert detect_languages(texts, workers=2) == once
@@ -56,3 +60,18 @@ def test_non_english_abstracts_are_rejected_with_their_language() -> None:
     assert reason[1] is None
     accepting = normalize_records(raw([("f", 0, "Ein Titel", GERMAN)]), languages=("en", "de"))
     assert accepting["reason"].to_list() == [None]
+
+
+def test_the_engine_changes_no_record_and_no_fingerprint() -> None:
+    """Both engines give langdetect's answers, so a run's records, and the settings that
+    key stored outputs and versions, are the same whichever detects."""
+    records = ingest(Path(__file__).parents[1] / "data" / "raw").records
+    compiled = transform_records(records, language_engine="compiled").records
+    reference = transform_records(records, language_engine="langdetect").records
+    assert compiled.height > 200
+    assert compiled.equals(reference)
+    chosen = PipelineSettings(language_engine="langdetect")
+    assert chosen.output_config() == PipelineSettings().output_config()
+    assert (
+        chosen.record_settings().fingerprint() == PipelineSettings().record_settings().fingerprint()
+    )

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP
+from pipeline.core.transform.language import DEFAULT_ENGINE, Engine
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 
 CanonicalCriterion = Literal[
@@ -170,7 +171,11 @@ class ExecutionConfig(_Group):
     """How much of the machine a run uses (never what it computes)."""
 
     workers: int = Field(0, ge=0, le=1024)
-    """Parallel workers for language detection; 0 uses every core."""
+    """Threads for language detection; 0 uses every core."""
+    language_engine: Engine = DEFAULT_ENGINE
+    """How languages are detected: "compiled" (langdetect's detection compiled with
+    numba) or "langdetect" (the package itself, the reference). Both give langdetect's
+    answers bit for bit (tests hold it), so the choice is in no fingerprint."""
 
 
 class PipelineConfig(_Group):

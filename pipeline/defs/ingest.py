@@ -77,9 +77,14 @@ def file_records(
     hashes.save()
     if raw is None:
         raise dg.Failure(f"no raw file {relative!r} under {settings.raw_dir} (removed?)")
-    store = settings.file_outputs()
+    config = settings.config()
+    store = settings.file_outputs(config)
     (output,), cache, stats = transform_files(
-        [raw], settings.record_settings(), _load_language_cache(settings)
+        [raw],
+        settings.record_settings(config),
+        _load_language_cache(settings),
+        config.execution.workers or None,
+        language_engine=config.execution.language_engine,
     )
     store.put(raw, output)
     write_parquet_atomic(cache, settings.language_cache)
@@ -140,6 +145,7 @@ def collect_records(
         workers=config.execution.workers or None,
         progress=context.log.info,
         hashes=hashes,
+        language_engine=config.execution.language_engine,
     )
     hashes.save()
     added, removed = sync_partitions(context.instance, result.files["source_file"].to_list())

@@ -39,7 +39,7 @@ from pipeline.core.ingest.raw_files import list_raw_files, read_or_reject, scrap
 from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP
 from pipeline.core.store.provenance import modules_version
 from pipeline.core.store.versions import write_parquet_atomic
-from pipeline.core.transform.language import LanguagePool, empty_cache
+from pipeline.core.transform.language import DEFAULT_ENGINE, Engine, empty_cache
 from pipeline.core.transform.records import DEFAULT_LANGUAGES, transform_records
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 
@@ -177,11 +177,14 @@ def transform_files(
     files: Sequence[RawFile],
     settings: RecordSettings,
     language_cache: pl.DataFrame,
-    pool: LanguagePool | None = None,
+    workers: int | None = None,
     progress: Progress | None = None,
+    language_engine: Engine = DEFAULT_ENGINE,
 ) -> tuple[list[FileOutput], pl.DataFrame, dict[str, int]]:
-    """Parse and transform ``files`` together (one language-detection pass); returns
-    each file's output, the grown language cache and language-detection counts."""
+    """Parse and transform ``files`` together (one language-detection pass, on
+    ``workers`` threads); returns each file's output, the grown language cache and
+    language-detection counts. ``language_engine`` is not part of the entries' key: both
+    engines give langdetect's answers."""
     rows: list[dict] = []
     raw_rows: list[dict] = []
     for raw in files:
@@ -195,9 +198,10 @@ def transform_files(
         raw_records,
         language_cache,
         settings.languages,
+        workers=workers,
         bounds=settings.bounds,
         progress=progress,
-        pool=pool,
+        language_engine=language_engine,
     )
     by_file = result.records.partition_by("source_file", as_dict=True, maintain_order=True)
     empty = result.records.clear()
@@ -264,6 +268,7 @@ def collect(
     progress: Progress | None = None,
     max_batch_bytes: int = BATCH_BYTES,
     hashes: HashCache | None = None,
+    language_engine: Engine = DEFAULT_ENGINE,
 ) -> Collected:
     """Every raw file's output: stored entries where current, the rest transformed in
     batches and stored. Unused entries are pruned afterwards."""
@@ -274,20 +279,21 @@ def collect(
     unstored: dict[str, FileOutput] = {}  # files that cannot be stored (unreadable)
     started = time.monotonic()
     if stale:
-        with LanguagePool(workers) as pool:
-            for batch in batches(stale, max_batch_bytes):
-                outputs, cache, batch_stats = transform_files(batch, settings, cache, pool)
-                for raw, output in zip(batch, outputs, strict=True):
-                    store.put(raw, output)
-                    if raw.sha256 is None:
-                        unstored[raw.relative] = output
-                stats = {k: stats[k] + batch_stats[k] for k in stats}
-                if progress:
-                    done = sum(1 for r in stale if r.relative <= batch[-1].relative)
-                    progress(
-                        f"transformed {done}/{len(stale)} new or changed files "
-                        f"in {time.monotonic() - started:.0f} s"
-                    )
+        for batch in batches(stale, max_batch_bytes):
+            outputs, cache, batch_stats = transform_files(
+                batch, settings, cache, workers, language_engine=language_engine
+            )
+            for raw, output in zip(batch, outputs, strict=True):
+                store.put(raw, output)
+                if raw.sha256 is None:
+                    unstored[raw.relative] = output
+            stats = {k: stats[k] + batch_stats[k] for k in stats}
+            if progress:
+                done = sum(1 for r in stale if r.relative <= batch[-1].relative)
+                progress(
+                    f"transformed {done}/{len(stale)} new or changed files "
+                    f"in {time.monotonic() - started:.0f} s"
+                )
     rows: list[dict] = []
     parts: list[pl.LazyFrame] = []
     entry_files: list[Path] | None = []
@@ -301,7 +307,9 @@ def collect(
             continue
         output = unstored.get(raw.relative)
         if output is None:  # an entry vanished or broke under us: compute it here
-            (output,), cache, _ = transform_files([raw], settings, cache)
+            (output,), cache, _ = transform_files(
+                [raw], settings, cache, workers, language_engine=language_engine
+            )
         rows.append(output.file_row)
         parts.append(output.records.lazy())
         if output.records.height:  # held in memory only: no file to link

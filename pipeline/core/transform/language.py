@@ -1,22 +1,35 @@
-"""Language detection: the pipeline's one unavoidable per-row Python loop, made cheap.
+"""Language detection: the pipeline's one unavoidable per-row pass, made cheap.
 
-langdetect costs milliseconds per text, so three things keep it off the critical
-path: results are cached by content hash (a text is detected once in its life,
-the cache persists between runs), only a prefix of the abstract is examined
-(its cost grows with length while its answer settles within a few hundred
-characters), and uncached texts are spread over worker processes.
+The dataset's ``language``/``language_prob`` are langdetect's answers (seed
+LANGDETECT_SEED, N_TRIALS trials, the first DETECT_PREFIX_CHARS characters), and two
+engines give them:
+
+* ``"compiled"`` (the default): :mod:`pipeline.core.transform.language_kernel`, langdetect's
+  detection restated over arrays and compiled with numba, built from langdetect's own
+  profiles: the same answers bit for bit (tests hold it), ~50x faster, and run on
+  threads since the kernel releases the GIL (so no worker processes to start).
+* ``"langdetect"``: the package itself, one text at a time in the calling thread: the
+  reference, and the fallback should the compiled engine ever disagree with it (a
+  self-check on a few texts runs before first use; a mismatch warns and falls back).
+
+Results are cached by content hash (a text is detected once in its life, the cache
+persists between runs), and only a prefix of the abstract is examined (its cost grows
+with length while its answer settles within a few hundred characters). Since both
+engines give the same answers, the engine is not part of any output fingerprint.
 
 langdetect samples n-grams at random; ``DetectorFactory.seed`` makes each text's
-answer reproducible whatever the order or the worker it lands on.
+answer reproducible whatever the order or the thread it lands on.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from typing import Literal
 
 import polars as pl
 
@@ -25,17 +38,32 @@ import polars as pl
 DETECT_PREFIX_CHARS = 400
 N_TRIALS = 3
 LANGDETECT_SEED = 0
-# Below this many texts a worker pool costs more to start than it saves.
-MIN_TEXTS_FOR_POOL = 2000
-CHUNK_SIZE = 1000
+Engine = Literal["compiled", "langdetect"]
+ENGINES: tuple[Engine, ...] = ("compiled", "langdetect")
+DEFAULT_ENGINE: Engine = "compiled"
+# Texts per thread task: small enough to spread over cores and report progress, large
+# enough that the per-call overhead (encoding, kernel entry) is noise.
+CHUNK_SIZE = 2000
 PROGRESS_EVERY_SECONDS = 10.0
 CACHE_SCHEMA = pl.Schema(
     {"content_hash": pl.String, "language": pl.String, "language_prob": pl.Float64}
 )
+# Short texts of several scripts both engines must agree on before the compiled one is
+# trusted in a process: a different Python, libm or langdetect would show here.
+SELF_CHECK_TEXTS = (
+    "We present a new method for training deep neural networks without gradients.",
+    "Wir stellen ein neues Verfahren für das Training tiefer neuronaler Netze vor.",
+    "Мы предлагаем новый метод обучения глубоких нейронных сетей без градиентов.",
+    "우리는 기울기 없이 심층 신경망을 학습하는 새로운 방법을 제안합니다.",
+    "我们提出了一种无需梯度即可训练深度神经网络的新方法。",
+    "勾配を使わずに深層ニューラルネットワークを訓練する新しい手法を提案する。",
+    "Chúng tôi đề xuất một phương pháp mới để huấn luyện mạng nơ-ron sâu.",
+    "نقدم طريقة جديدة لتدريب الشبكات العصبية العميقة دون تدرجات.",
+)
 
 
-def _detect_chunk(texts: Sequence[str | None]) -> list[tuple[str | None, float | None]]:
-    """Best language and its probability per text; (None, None) when undecidable."""
+def _langdetect_best(texts: Sequence[str]) -> list[tuple[str | None, float | None]]:
+    """langdetect itself: ``get_probabilities()[0]`` per text, unrounded."""
     from langdetect import detector_factory
     from langdetect.lang_detect_exception import LangDetectException
 
@@ -44,76 +72,93 @@ def _detect_chunk(texts: Sequence[str | None]) -> list[tuple[str | None, float |
     factory.seed = LANGDETECT_SEED
     out: list[tuple[str | None, float | None]] = []
     for text in texts:
-        if not text or not text.strip():
-            out.append((None, None))
-            continue
         detector = factory.create()
         detector.n_trial = N_TRIALS
-        detector.append(text[:DETECT_PREFIX_CHARS])
+        detector.append(text)
         try:
             best = detector.get_probabilities()[0]
         except (LangDetectException, IndexError):  # no letters to go on ("123 456")
             out.append((None, None))
             continue
-        out.append((best.lang, round(best.prob, 4)))
+        out.append((best.lang, best.prob))
     return out
 
 
-class LanguagePool:
-    """Worker processes for language detection, started on first use and shared by every
-    batch of a run: starting spawn workers (and loading langdetect's profiles in each)
-    costs about a second, too much to pay per file."""
+def _compiled_best(texts: Sequence[str]) -> list[tuple[str | None, float | None]]:
+    from pipeline.core.transform import language_kernel  # numba: imported on use
 
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
-        self._pool: ProcessPoolExecutor | None = None
+    return language_kernel.detect_best(texts, LANGDETECT_SEED, N_TRIALS)
 
-    def executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # spawn, not fork: forking a process that runs polars' threads can deadlock.
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
-        return self._pool
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+@cache
+def _compiled_is_usable() -> bool:
+    """Build the compiled engine's tables, load its kernels and check it against
+    langdetect on SELF_CHECK_TEXTS, once per process (before any thread uses it)."""
+    from pipeline.core.transform import language_kernel
 
-    def __enter__(self) -> LanguagePool:
-        return self
+    language_kernel.tables_for(LANGDETECT_SEED)
+    if _compiled_best(SELF_CHECK_TEXTS) == _langdetect_best(SELF_CHECK_TEXTS):
+        return True
+    warnings.warn(
+        "compiled language detection disagrees with langdetect here; using langdetect",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    return False
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+
+def _detect_chunk(
+    texts: Sequence[str | None], engine: Engine = DEFAULT_ENGINE
+) -> list[tuple[str | None, float | None]]:
+    """Best language and its probability (4 digits) per text; (None, None) when
+    undecidable: empty, blank, or nothing langdetect can go on."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown language engine {engine!r}; one of {ENGINES}")
+    todo = [i for i, text in enumerate(texts) if text and text.strip()]
+    prefixes = [texts[i][:DETECT_PREFIX_CHARS] for i in todo]  # type: ignore[index]
+    best = _compiled_best if engine == "compiled" else _langdetect_best
+    out: list[tuple[str | None, float | None]] = [(None, None)] * len(texts)
+    for i, (lang, prob) in zip(todo, best(prefixes), strict=True):
+        out[i] = (lang, None if prob is None else round(prob, 4))
+    return out
 
 
 def detect_languages(
     texts: Sequence[str | None],
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
-    pool: LanguagePool | None = None,
+    engine: Engine = DEFAULT_ENGINE,
 ) -> list[tuple[str | None, float | None]]:
-    """Detect every text, in worker processes when there are enough texts to pay off.
+    """Detect every text. The compiled engine runs on ``workers`` threads (None or 0:
+    every core); langdetect, which holds the GIL, runs in this thread.
 
-    ``pool`` is reused when given, else a pool lives for this call. ``progress`` hears
-    how far it got every PROGRESS_EVERY_SECONDS: a large first run spends minutes here.
+    ``progress`` hears how far it got every PROGRESS_EVERY_SECONDS.
     """
-    own = pool is None
-    pool = pool or LanguagePool(workers)
-    if pool.workers <= 1 or len(texts) < MIN_TEXTS_FOR_POOL:
-        return _detect_chunk(texts)
+    if engine == "compiled" and not _compiled_is_usable():
+        engine = "langdetect"
     chunks = [texts[i : i + CHUNK_SIZE] for i in range(0, len(texts), CHUNK_SIZE)]
+    threads = 1 if engine == "langdetect" else min(workers or os.cpu_count() or 1, len(chunks))
+    if threads <= 1:
+        done = (_detect_chunk(chunk, engine) for chunk in chunks)
+        return _gather(done, len(texts), progress)
+    with ThreadPoolExecutor(threads, thread_name_prefix="language") as pool:
+        done = pool.map(_detect_chunk, chunks, [engine] * len(chunks))
+        return _gather(done, len(texts), progress)
+
+
+def _gather(
+    chunks: Iterable[list[tuple[str | None, float | None]]],
+    total: int,
+    progress: Callable[[str], None] | None,
+) -> list[tuple[str | None, float | None]]:
+    """The chunks' results in order, reporting progress as they arrive."""
     results: list[tuple[str | None, float | None]] = []
     last = time.monotonic()
-    try:
-        for chunk in pool.executor().map(_detect_chunk, chunks):
-            results.extend(chunk)
-            if progress and time.monotonic() - last > PROGRESS_EVERY_SECONDS:
-                progress(f"language: detected {len(results)}/{len(texts)} texts")
-                last = time.monotonic()
-    finally:
-        if own:
-            pool.close()
+    for chunk in chunks:
+        results.extend(chunk)
+        if progress and time.monotonic() - last > PROGRESS_EVERY_SECONDS:
+            progress(f"language: detected {len(results)}/{total} texts")
+            last = time.monotonic()
     return results
 
 
@@ -122,7 +167,7 @@ def detect_with_cache(
     cache: pl.DataFrame,
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
-    pool: LanguagePool | None = None,
+    engine: Engine = DEFAULT_ENGINE,
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
     """Add ``language`` and ``language_prob`` to ``records``, reusing ``cache``.
 
@@ -134,7 +179,7 @@ def detect_with_cache(
         .unique("content_hash", keep="first", maintain_order=True)
         .join(cache.select("content_hash"), on="content_hash", how="anti")
     )
-    results = detect_languages(todo["abstract"].to_list(), workers, progress, pool)
+    results = detect_languages(todo["abstract"].to_list(), workers, progress, engine)
     fresh = pl.DataFrame(
         {
             "content_hash": todo["content_hash"],

@@ -15,7 +15,12 @@ import polars as pl
 from pipeline.core import schema
 from pipeline.core.config import default_value
 from pipeline.core.transform.extract import extract_fields
-from pipeline.core.transform.language import LanguagePool, detect_with_cache, empty_cache
+from pipeline.core.transform.language import (
+    DEFAULT_ENGINE,
+    Engine,
+    detect_with_cache,
+    empty_cache,
+)
 from pipeline.core.transform.normalize import normalize_text
 from pipeline.core.transform.rules import (
     apply_record_rules,
@@ -43,12 +48,13 @@ def transform_records(
     workers: int | None = None,
     bounds: ExpectationSettings | None = None,
     progress: Callable[[str], None] | None = None,
-    pool: LanguagePool | None = None,
+    language_engine: Engine = DEFAULT_ENGINE,
 ) -> Transformed:
-    """Every raw record with clean text, extracted fields, language and its verdict."""
+    """Every raw record with clean text, extracted fields, language and its verdict;
+    ``workers`` threads and ``language_engine`` detect languages (same answers either way)."""
     df = extract_fields(normalize_text(raw))
     cache = empty_cache() if language_cache is None else language_cache
-    df, cache, stats = detect_with_cache(df, cache, workers, progress, pool)
+    df, cache, stats = detect_with_cache(df, cache, workers, progress, language_engine)
     # The cache keeps langdetect's own answers; its guesses become "und" here.
     df = df.with_columns(**undetermined_language())
     df = apply_record_rules(df, record_rules(languages, bounds))

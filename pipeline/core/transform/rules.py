@@ -254,7 +254,8 @@ def record_rules(
 # Every reason code a record can carry, in the order rules apply: parse errors of the
 # readers are ``unreadable_record``.
 REASON_CODES: tuple[str, ...] = tuple(
-    rule.name for rule in record_rules(languages=("any",))  # any list: with the language rule
+    rule.name
+    for rule in record_rules(languages=("any",))  # any list: with the language rule
 )
 
 
