@@ -79,7 +79,8 @@ def _record_rows(
         row.update(
             source_file=relative,
             source_sha256=sha,
-            scrape_date=scraped,
+            # A date the record itself carries (scraped_date, the OAI datestamp) wins.
+            scrape_date=row.get("scrape_date") or scraped,
             format=fmt,
             flags=list(record.flags),
         )
