@@ -136,7 +136,9 @@ def test_an_unknown_json_shape_is_rejected_as_a_whole() -> None:
     row, records = read(FIXTURES / "unknown-shape.json")
     assert records == []
     assert row["status"] == "rejected"
-    assert row["reason"] == "unknown JSON record shape: no title field among keys ['price', 'sku']"
+    assert row["reason"] == (
+        "unknown format: JSON records with no title field among keys ['price', 'sku']"
+    )
 
 
 def test_a_truncated_array_loses_only_the_broken_record(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from pipeline.core.ingest.readers.errors import UnknownFormatError
 from pipeline.core.ingest.readers.fields import (
     DEFAULT_FIELD_MAP,
     FieldTypeError,
@@ -49,6 +50,7 @@ SHAPE_SNIFF_RECORDS = 20
 # share of its values are objects; a single record has mostly text values.
 KEYED_MIN_OBJECT_SHARE = 0.8
 
+
 @dataclass(frozen=True)
 class JsonRecord:
     """One record of a JSON scrape, in the raw-record vocabulary, with its line span."""
@@ -68,7 +70,7 @@ class JsonRecord:
     scrape_date: date | None = None  # when this record was scraped, when the file says
 
 
-class UnknownShapeError(ValueError):
+class UnknownShapeError(UnknownFormatError):
     """The file is JSON, but its records have no field this reader can take a title from."""
 
 
@@ -195,7 +197,7 @@ def _records_inside(obj: dict) -> list | None:
 
 
 # Shapes -----------------------------------------------------------------------------------
-def _hf_daily_papers(obj: Mapping) -> dict:
+def hf_daily_paper(obj: Mapping) -> dict:
     paper = obj.get("paper")
     if not isinstance(paper, Mapping):
         raise FieldTypeError("field 'paper' is missing or not an object")
@@ -238,20 +240,20 @@ def detect_shape(
 ) -> tuple[str, Callable[[Mapping], dict]]:
     """The format name and record reader for a file, from its first records' keys."""
     if not samples:
-        raise UnknownShapeError("no JSON objects found")
+        raise UnknownShapeError("JSON with no objects")
 
     def share(test: Callable[[Mapping], bool]) -> float:
         return sum(1 for s in samples if test(s)) / len(samples)
 
     if share(lambda s: isinstance(s.get("paper"), Mapping) and "title" in s["paper"]) > 0.5:
-        return "hf-daily-papers", _hf_daily_papers
+        return "hf-daily-papers", hf_daily_paper
     arxiv_keys = {"id", "title", "abstract"}
     if share(lambda s: arxiv_keys <= s.keys() and ("categories" in s or "versions" in s)) > 0.5:
         return "arxiv-snapshot", _arxiv_snapshot
     if share(lambda s: has_title(s, field_map)) > 0.5:
         return "json", generic_reader(field_map)
     keys = sorted({k for s in samples for k in s})[:12]
-    raise UnknownShapeError(f"unknown JSON record shape: no title field among keys {keys}")
+    raise UnknownShapeError(f"JSON records with no title field among keys {keys}")
 
 
 def parse_json_records(

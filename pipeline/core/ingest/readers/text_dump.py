@@ -17,6 +17,7 @@ a title followed by a one-line abstract.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -257,3 +258,46 @@ def _to_record(
         abstract_raw="\n".join(text[i] for i in entry.abstract_lines) or None,
         flags=tuple(flags),
     )
+
+
+# Evidence that a text is a dump of title/abstract entries and not prose: most entries
+# pair a title with an abstract of some length, and few look like the first line of a
+# wrapped paragraph (stops mid-sentence, holds a sentence break, or the "abstract"
+# carries on in lowercase).
+EVIDENCE_MIN_ABSTRACT_WORDS = 12
+EVIDENCE_MIN_PAIRED_SHARE = 0.5
+EVIDENCE_MAX_MIDSENTENCE_SHARE = 0.5
+
+
+def missing_entries_reason(records: list[ParsedRecord]) -> str | None:
+    """Why ``records`` do not show a text dump of entries (None when they do).
+
+    The text-dump reader is no fallback: a file it cannot see entries in is refused
+    as a whole instead of being published line by line.
+    """
+    if not records:
+        return None
+    paired = [
+        r
+        for r in records
+        if r.title_raw
+        and r.abstract_raw
+        and len(r.abstract_raw.split()) >= EVIDENCE_MIN_ABSTRACT_WORDS
+    ]
+    if not paired:
+        return "text with no title/abstract entries"
+    if len(paired) / len(records) < EVIDENCE_MIN_PAIRED_SHARE:
+        return (
+            f"text where only {len(paired)} of {len(records)} parts pair a title with an abstract"
+        )
+    stop, breaks = re.compile(_STOPWORD_END), re.compile(_SENTENCE_BREAK)
+    wrapped = sum(
+        1
+        for r in paired
+        if stop.search(r.title_raw or "")
+        or breaks.search(r.title_raw or "")
+        or (r.abstract_raw or "")[:1].islower()
+    )
+    if wrapped / len(paired) > EVIDENCE_MAX_MIDSENTENCE_SHARE:
+        return f"prose: {wrapped} of {len(paired)} would-be titles read as lines of a paragraph"
+    return None

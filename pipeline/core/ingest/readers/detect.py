@@ -1,0 +1,71 @@
+"""Which reader a file is for, decided by its content, and reading it with that reader.
+
+Each reader claims a file only when the content has its shape; a file no reader
+claims is rejected as a whole (``unknown format: <why>``) and the run goes on.
+In order: JSON (``[`` / ``{``), markup starting with ``<`` (an OAI-PMH response, an
+HTML page; any other XML is refused), a CSV/TSV table with a header row, a listing
+page with markup (headings or links), and last a plain text dump, which must show
+title/abstract entries to be read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from pipeline.core.ingest.decode import DecodedLines
+from pipeline.core.ingest.readers import listing
+from pipeline.core.ingest.readers.csv_export import parse_csv, sniff_delimiter
+from pipeline.core.ingest.readers.errors import UnknownFormatError
+from pipeline.core.ingest.readers.html_listing import is_html, parse_html
+from pipeline.core.ingest.readers.json_readers import JsonRecord, parse_json_records
+from pipeline.core.ingest.readers.listing_markup import normalise
+from pipeline.core.ingest.readers.oai_pmh import is_oai_pmh, parse_oai_pmh
+from pipeline.core.ingest.readers.text_dump import (
+    ParsedRecord,
+    missing_entries_reason,
+    parse_text_dump,
+)
+
+SNIFF_CHARS = 4096
+# Any markup a listing page would have: a heading, a link, a line that is a URL. A
+# plain text dump has none, and skips the markup pass.
+_MARKUP = re.compile(r"^\s{0,3}#{1,6}\s|\]\(|\]\[|^\s*<?https?://\S+>?\s*$", re.MULTILINE)
+# "[Hugging Face][1]", "[text](url)": a page that starts with a link is not JSON.
+_MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\][\[(]")
+_ROOT = re.compile(r"<([A-Za-z][\w:.-]*)")
+
+
+def read_records(
+    data: bytes, decoded: DecodedLines, field_map: Mapping[str, tuple[str, ...]]
+) -> tuple[str, list[ParsedRecord] | list[JsonRecord]]:
+    """The format name and records of a file; raises UnknownFormatError."""
+    text = "\n".join(decoded.lines)
+    head = text[:SNIFF_CHARS].lstrip("\ufeff \t\r\n")
+    if head[:1] in ("[", "{") and not _MARKDOWN_LINK.match(head):
+        return parse_json_records(text, decoded.bad, field_map)
+    if head[:1] == "<":
+        return _read_markup(data, head)
+    delimiter = sniff_delimiter(text)
+    if delimiter:
+        return parse_csv(text, delimiter, field_map)
+    if _MARKUP.search(text):
+        page = normalise(decoded.lines)
+        if listing.claims(page):
+            return listing.FORMAT, listing.parse_listing(decoded, page)
+    records = parse_text_dump(decoded)
+    reason = missing_entries_reason(records)
+    if reason:
+        raise UnknownFormatError(reason)
+    return "text-dump", records
+
+
+def _read_markup(data: bytes, head: str) -> tuple[str, list[JsonRecord]]:
+    """An OAI-PMH response or an HTML page; any other XML is refused, naming its root."""
+    if is_oai_pmh(head):
+        return "oai-pmh", parse_oai_pmh(data)
+    roots = _ROOT.findall(head)
+    if is_html(head) or (roots and roots[0].lower() == "html"):
+        return "html", parse_html(data)
+    root = f"<{roots[0]}>" if roots else "none found"
+    raise UnknownFormatError(f"XML that is not an OAI-PMH response (root element {root})")
