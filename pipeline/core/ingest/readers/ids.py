@@ -80,8 +80,9 @@ def first_arxiv_id(urls: Iterable[str]) -> str | None:
 
 
 def first_doi(urls: Iterable[str]) -> str | None:
-    """The DOI of the first ``doi.org`` link."""
-    return next((d for u in urls if "doi.org/" in u and (d := normalize_doi(u))), None)
+    """The DOI of the first ``doi.org`` link or ``doi:`` identifier."""
+    marked = (u for u in urls if "doi.org/" in u or u.lower().startswith("doi:"))
+    return next((d for u in marked if (d := normalize_doi(u))), None)
 
 
 def first_repo(urls: Iterable[str]) -> str | None:
