@@ -135,5 +135,5 @@ def test_a_pdf_link_gives_the_id_without_its_version() -> None:
 
 
 def test_the_sample_text_dump_is_still_a_text_dump() -> None:
-    row, records = read(SAMPLE)
+    row, _ = read(SAMPLE)
     assert (row["format"], row["n_records"]) == ("text-dump", 242)

@@ -9,7 +9,6 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from pipeline.core.dedup.clustering import cluster_duplicates
@@ -218,11 +217,15 @@ def test_per_record_scrape_dates_give_first_last_seen_and_sightings(tmp_path: Pa
 
 
 KEYED = {
-    "2312.17276": {"title": "A Keyed Paper", "details": {"abstract": "An abstract one level down."}},
-    "2312.00001v2": {"title": "Another", "summary": "Its summary.", "github_links": ["https://github.com/a/b", "https://github.com/c/d"]},
+    "2312.17276": {"title": "A Keyed Paper", "details": {"abstract": "One level down."}},
+    "2312.00001v2": {
+        "title": "Another",
+        "summary": "Its summary.",
+        "github_links": ["https://github.com/a/b", "https://github.com/c/d"],
+    },
     "2312.00002": {"title": ["Split", "title"], "abstract": "Parts joined."},
     "2312.00003": {"title": {"en": "Wrong type"}, "abstract": "Rejected alone."},
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("indent", [None, 2])
@@ -232,7 +235,7 @@ def test_json_keyed_by_id_lists_as_scalars_and_wrong_types(tmp_path: Path, inden
     row, records = read(path)
     assert (row["format"], row["status"], row["n_records"]) == ("json-keyed", "ok", 4)
     assert [r["arxiv_id"] for r in records] == ["2312.17276", "2312.00001", "2312.00002", None]
-    assert records[0]["abstract_raw"] == "An abstract one level down."
+    assert records[0]["abstract_raw"] == "One level down."
     assert records[1]["repo_url"] == "https://github.com/a/b"  # the first of a list
     assert records[2]["title_raw"] == "Split title"  # text parts joined
     assert records[3]["parse_error"] == "field 'title' is dict, expected a string"
