@@ -24,7 +24,11 @@ import numpy as np
 FORMATS = ("md", "html", "xml", "csv")
 
 
-def _markdown(titles: list[str], abstracts: list[str | None], day: date) -> tuple[str, list]:
+def _markdown(
+    titles: list[str], abstracts: list[str | None], day: date, papers: np.ndarray
+) -> tuple[str, list]:
+    """crawl4ai's shape: a page header, then "### Title", the text, an author count and
+    the paper's repository as a label link (one repository per paper, as on the page)."""
     lines = ["# Trending Papers", f"**URL:** https://huggingface.co/papers/trending?date={day}", ""]
     starts = []
     for n, (title, abstract) in enumerate(zip(titles, abstracts, strict=True)):
@@ -40,7 +44,9 @@ def _markdown(titles: list[str], abstracts: list[str | None], day: date) -> tupl
     return "\n".join(lines) + "\n", starts
 
 
-def _html(titles: list[str], abstracts: list[str | None], day: date) -> tuple[str, list]:
+def _html(
+    titles: list[str], abstracts: list[str | None], day: date, papers: np.ndarray
+) -> tuple[str, list]:
     papers = [
         {"paper": {"title": t} if a is None else {"title": t, "summary": a}}
         for t, a in zip(titles, abstracts, strict=True)
@@ -54,7 +60,9 @@ def _html(titles: list[str], abstracts: list[str | None], day: date) -> tuple[st
     return page, [5] * len(titles)  # the line of the data-props div
 
 
-def _oai(titles: list[str], abstracts: list[str | None], day: date) -> tuple[str, list]:
+def _oai(
+    titles: list[str], abstracts: list[str | None], day: date, papers: np.ndarray
+) -> tuple[str, list]:
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">',
@@ -77,7 +85,9 @@ def _oai(titles: list[str], abstracts: list[str | None], day: date) -> tuple[str
     return "\n".join(lines) + "\n", starts
 
 
-def _csv(titles: list[str], abstracts: list[str | None], day: date) -> tuple[str, list]:
+def _csv(
+    titles: list[str], abstracts: list[str | None], day: date, papers: np.ndarray
+) -> tuple[str, list]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["title", "abstract", "scraped_date"])
@@ -94,7 +104,7 @@ def _csv(titles: list[str], abstracts: list[str | None], day: date) -> tuple[str
     return text, starts
 
 
-WRITERS: dict[str, Callable[[list[str], list[str | None], date], tuple[str, list]]] = {
+WRITERS: dict[str, Callable[..., tuple[str, list]]] = {
     "md": _markdown,
     "html": _html,
     "xml": _oai,
@@ -103,11 +113,17 @@ WRITERS: dict[str, Callable[[list[str], list[str | None], date], tuple[str, list
 
 
 def write_day_as(
-    fmt: str, titles: list[str], abstracts: list[str], missing: np.ndarray, day: date
+    fmt: str,
+    titles: list[str],
+    abstracts: list[str],
+    missing: np.ndarray,
+    day: date,
+    papers: np.ndarray,
 ) -> tuple[bytes, np.ndarray]:
-    """The file of one scrape day in ``fmt`` and each record's first line."""
+    """The file of one scrape day in ``fmt`` and each record's first line; ``papers``
+    (each record's true paper) only names a paper's repository where a shape shows one."""
     kept = [None if gone else a for a, gone in zip(abstracts, missing.tolist(), strict=True)]
-    text, starts = WRITERS[fmt](titles, kept, day)
+    text, starts = WRITERS[fmt](titles, kept, day, papers)
     return text.encode("utf-8"), np.asarray(starts, dtype=np.int64)
 
 

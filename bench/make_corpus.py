@@ -1372,7 +1372,7 @@ def _write_day(
         malformed = np.where(missing, malformed, 0).astype(malformed.dtype)
         page_start = np.zeros_like(page_start)
         day_date = START_DATE + timedelta(days=day)
-        data, line_start = write_day_as(fmt, titles, abstracts, missing, day_date)
+        data, line_start = write_day_as(fmt, titles, abstracts, missing, day_date, papers)
         name = f"{day_date}-trending.{fmt}"
         lines = None
     elif as_jsonl:

@@ -30,7 +30,8 @@ from pipeline.core.ingest.readers.text_dump import (
 SNIFF_CHARS = 4096
 # Any markup a listing page would have: a heading, a link, a line that is a URL. A
 # plain text dump has none, and skips the markup pass.
-_MARKUP = re.compile(r"^\s{0,3}#{1,6}\s|\]\(|\]\[|^\s*<?https?://\S+>?\s*$", re.MULTILINE)
+_MARKUP_LINE = re.compile(r"#{1,6}\s|<?https?://\S+>?$")
+_LINK_MARKS = ("](", "][")
 # "[Hugging Face][1]", "[text](url)": a page that starts with a link is not JSON.
 _MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\][\[(]")
 _ROOT = re.compile(r"<([A-Za-z][\w:.-]*)")
@@ -49,7 +50,7 @@ def read_records(
     delimiter = sniff_delimiter(text)
     if delimiter:
         return parse_csv(text, delimiter, field_map)
-    if _MARKUP.search(text):
+    if _has_markup(text, decoded.lines):
         page = normalise(decoded.lines)
         if listing.claims(page):
             return listing.FORMAT, listing.parse_listing(decoded, page)
@@ -58,6 +59,19 @@ def read_records(
     if reason:
         raise UnknownFormatError(reason)
     return "text-dump", records
+
+
+def _has_markup(text: str, lines: list[str]) -> bool:
+    """Cheap test for markup, so a plain dump never pays for the markup pass. Plain
+    string tests first: one regex with line anchors over a whole file is slow."""
+    if any(mark in text for mark in _LINK_MARKS):
+        return True
+    starts = ("#", "http", "<http")
+    return any(
+        _MARKUP_LINE.match(stripped)
+        for line in lines
+        if (stripped := line.strip()).startswith(starts)
+    )
 
 
 def _read_markup(data: bytes, head: str) -> tuple[str, list[JsonRecord]]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-# New-style ids (0704.0001, 2509.24006) and old-style (cs/0501001, math.CO/0601001).
-_ID = r"\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7}"
+# New-style ids (0704.0001, 2509.24006: YYMM.NNNNN, a real month) and old-style
+# (cs/0501001, math.CO/0601001).
+_ID = r"\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7}"
 _BARE_ARXIV = re.compile(rf"^(?:arxiv:)?(?P<id>{_ID})(?:v\d+)?$", re.IGNORECASE)
 # The paper pages that name an arXiv id: arXiv itself (abs, pdf, html), its mirrors and
 # the Hugging Face paper pages.
