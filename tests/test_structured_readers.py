@@ -162,6 +162,11 @@ UNKNOWN = [
         "unknown format: csv with no title column among ['sku', 'price', 'stock', 'warehouse']",
     ),
     ("notes.txt", "unknown format: prose: 3 of 3 would-be titles read as lines of a paragraph"),
+    (
+        "README.md",
+        "unknown format: markdown whose sections are not paper entries (no paper links or "
+        "author, vote or date lines, and few titled sections with an abstract)",
+    ),
 ]
 
 

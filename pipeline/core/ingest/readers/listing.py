@@ -32,6 +32,11 @@ from pipeline.core.ingest.readers.listing_markup import Kind, Line, Page, normal
 from pipeline.core.ingest.readers.text_dump import parse_text_dump
 
 FORMAT = "listing-markdown"
+# Evidence that entries are papers (see _looks_like_papers).
+PAPER_EVIDENCE_MIN_SHARE = 0.5
+PAPER_TITLE_MIN_WORDS = 3
+PAPER_ABSTRACT_MIN_WORDS = 20
+PAPER_TITLED_MIN_SHARE = 0.8
 # A wrapped title's second line is short; a longer indented line is text.
 TITLE_CONTINUATION_MAX_CHARS = 200
 
@@ -57,7 +62,34 @@ def parse_listing(decoded: DecodedLines, page: Page | None = None) -> list[JsonR
         raise UnknownFormatError(
             "markup with no paper entries (no heading or title line followed by text)"
         )
+    if not _looks_like_papers(entries, records):
+        raise UnknownFormatError(
+            "markdown whose sections are not paper entries (no paper links or author, "
+            "vote or date lines, and few titled sections with an abstract)"
+        )
     return records
+
+
+def _looks_like_papers(entries: list[_Entry], records: list[JsonRecord]) -> bool:
+    """Entries are paper cards, not a document's sections (a README's "## Usage").
+
+    Cards either carry what listing pages show (a link to the paper's page, an author
+    count, votes, a date) or read like a title over an abstract.
+    """
+    carded = sum(
+        1
+        for e, r in zip(entries, records, strict=True)
+        if r.arxiv_id or any(ln.kind is Kind.META and not ln.links for ln in e.body)
+    )
+    if carded / len(records) >= PAPER_EVIDENCE_MIN_SHARE:
+        return True
+    titled = sum(
+        1
+        for r in records
+        if len((r.title_raw or "").split()) >= PAPER_TITLE_MIN_WORDS
+        and len((r.abstract_raw or "").split()) >= PAPER_ABSTRACT_MIN_WORDS
+    )
+    return titled / len(records) >= PAPER_TITLED_MIN_SHARE
 
 
 def _entry_level(lines: list[Line]) -> int | None:
