@@ -391,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
         }
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = "-cli" if args.cli_only else ""
+    suffix += f"-jsonl{args.jsonl_every}" if args.jsonl_every else ""
+    suffix += f"-formats{args.formats_every}" if args.formats_every else ""
     out = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-{args.records}{suffix}.json"
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print_table(result)

@@ -13,8 +13,10 @@ Line numbers are kept: every substitution leaves the number of newlines unchange
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -77,6 +79,7 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 LABEL_MAX_WORDS = 2
+META_MAX_CHARS = 200  # a metadata line is short; longer lines are text
 SUBMITTER_MAX_WORDS = 3
 _SUBMITTED_BY = re.compile(r"^submitted by\s*:?$", re.IGNORECASE)
 _META = re.compile(
@@ -119,24 +122,26 @@ def normalise(lines: list[str]) -> Page:
     blanked = ["" if i in chrome else line for i, line in enumerate(raw)]
     text, links = _substitute_links("\n".join(blanked), refs)
     out: list[Line] = []
+    previous: Line | None = None  # the last line that is not blank
     for i, line in enumerate(text.split("\n")):
-        out.append(_classify(i, line, links.get(i, []), i in chrome))
-        if out[-1].bare_url and i and _announces_link(out[i - 1]):
-            out[-1].kind, out[-1].text = Kind.TEXT, out[-1].bare_url
-        elif out[-1].kind is Kind.TEXT and _after_submitted_by(out):
-            out[-1].kind = Kind.META  # the submitter's user name
+        current = _classify(i, line, links.get(i, []), i in chrome)
+        if current.bare_url and i and _announces_link(out[i - 1]):
+            current.kind, current.text = Kind.TEXT, current.bare_url
+        elif current.kind is Kind.TEXT and _after_submitted_by(previous, current):
+            current.kind = Kind.META  # the submitter's user name
+        out.append(current)
+        previous = current if current.kind is not Kind.BLANK else previous
     n_links = sum(len(v) for v in links.values()) + sum(1 for ln in out if ln.bare_url)
     return Page(out, sum(ln.kind is Kind.HEADING for ln in out), n_links)
 
 
-def _after_submitted_by(lines: list[Line]) -> bool:
-    """The line is a short name right below a card's "Submitted by" label."""
-    previous = next((ln for ln in reversed(lines[:-1]) if ln.kind is not Kind.BLANK), None)
+def _after_submitted_by(previous: Line | None, line: Line) -> bool:
+    """``line`` is a short name right below a card's "Submitted by" label."""
     return (
         previous is not None
         and previous.kind is Kind.META
         and previous.submitted_by
-        and len(lines[-1].text.split()) <= SUBMITTER_MAX_WORDS
+        and len(line.text.split()) <= SUBMITTER_MAX_WORDS
     )
 
 
@@ -179,50 +184,46 @@ def _reference_list(lines: list[str], chrome: set[int]) -> dict[str, str]:
 
 
 def _substitute_links(text: str, refs: dict[str, str]) -> tuple[str, dict[int, list[str]]]:
-    """Images removed, links replaced by their marked text; targets by line."""
+    """Images removed, links replaced by their marked text; targets by line.
+
+    Every substitution keeps the line breaks of what it replaces, so a match's line is
+    its offset's rank among the line breaks of the text it was found in."""
     links: dict[int, list[str]] = {}
 
-    def keep(url: str | None, start: int, current: str) -> None:
-        if url:
-            links.setdefault(current.count("\n", 0, start), []).append(html.unescape(url))
+    def substitute(pattern: re.Pattern, current: str, target: Callable) -> str:
+        breaks = [m.start() for m in re.finditer("\n", current)]
+
+        def replace(m: re.Match) -> str:
+            url, replacement = target(m)
+            if url:
+                line = bisect.bisect_left(breaks, m.start())
+                links.setdefault(line, []).append(html.unescape(url))
+            return replacement
+
+        return pattern.sub(replace, current)
+
+    def reference(m: re.Match) -> tuple[str | None, str]:
+        url = refs.get(m.group(2).strip().lower())
+        return (url, f"{_START}{m.group(1)}{_END}") if url else (None, m.group(0))
 
     for _ in range(2):  # twice: a link around an image is a link once the image is gone
-        current = text
-        text = _IMAGE.sub(lambda m: "\n" * m.group(0).count("\n"), current)
-        current = text
-
-        def inline(m: re.Match, current: str = current) -> str:
-            keep(m.group(2), m.start(), current)
-            return f"{_START}{m.group(1)}{_END}"
-
-        text = _INLINE.sub(inline, current)
-        current = text
-
-        def reference(m: re.Match, current: str = current) -> str:
-            url = refs.get(m.group(2).strip().lower())
-            if url is None:
-                return m.group(0)
-            keep(url, m.start(), current)
-            return f"{_START}{m.group(1)}{_END}"
-
-        text = _REFERENCE.sub(reference, current)
-    current = text
-
-    def autolink(m: re.Match) -> str:
-        keep(m.group(1), m.start(), current)
-        return m.group(1)
-
-    return _AUTOLINK.sub(autolink, current), links
+        text = _IMAGE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+        text = substitute(_INLINE, text, lambda m: (m.group(2), f"{_START}{m.group(1)}{_END}"))
+        text = substitute(_REFERENCE, text, reference)
+    return substitute(_AUTOLINK, text, lambda m: (m.group(1), m.group(1))), links
 
 
 def _plain(text: str) -> str:
     text = text.replace(_START, "").replace(_END, "")  # a link that wraps onto other lines
-    for pattern, repl in _EMPHASIS:
-        text = pattern.sub(repl, text)
+    if any(mark in text for mark in "*_`"):
+        for pattern, repl in _EMPHASIS:
+            text = pattern.sub(repl, text)
     return " ".join(html.unescape(text).split())
 
 
 def _without_links(line: str) -> str:
+    if _START not in line:
+        return line
     return re.sub(f"{_START}[^{_END}]*{_END}", "", line)
 
 
@@ -233,6 +234,8 @@ def _link_texts(line: str) -> list[str]:
 def _render_links(line: str, links: list[str]) -> str:
     """Link texts in running text; a code repository's URL is kept after its text so
     extraction still finds it ("code at this URL (https://github.com/...)")."""
+    if _START not in line:
+        return line
     repos = [u for u in links if repo_url_of(u)]
 
     def render(m: re.Match) -> str:
@@ -246,6 +249,8 @@ def _render_links(line: str, links: list[str]) -> str:
 
 def _is_label_only(line: str) -> bool:
     """Nothing but links whose texts are labels, and separators."""
+    if _START not in line and len(line) > META_MAX_CHARS:
+        return False
     if _SEPARATORS.sub("", _BULLET.sub("", _without_links(line))).strip():
         return False
     return all(
@@ -256,6 +261,8 @@ def _is_label_only(line: str) -> bool:
 
 def _is_meta(text: str) -> bool:
     """Author counts, votes, dates, alone or joined by '·' / '|'."""
+    if len(text) > META_MAX_CHARS:
+        return False
     parts = [p for p in _SEPARATORS.split(text) if p]
     return bool(parts) and all(_META.match(p) for p in parts)
 
