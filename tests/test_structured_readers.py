@@ -269,3 +269,17 @@ def test_ids_from_urls() -> None:
     assert repo_url_of("https://huggingface.co/spaces/org/demo") == (
         "https://huggingface.co/spaces/org/demo"
     )
+
+
+def test_a_dump_opening_on_a_reproduction_title_is_no_json(tmp_path: Path) -> None:
+    path = tmp_path / "day.txt"
+    abstract = (
+        "We reproduce the fully convolutional network results on PASCAL VOC and find that "
+        "the reported mean intersection over union holds within one point."
+    )
+    path.write_text(f"[Re] Reproducing Fully Convolutional Networks\n{abstract}\n")
+    row, records = read(path)
+    assert (row["format"], row["status"]) == ("text-dump", "ok")
+    assert records[0]["title_raw"] == "[Re] Reproducing Fully Convolutional Networks"
+    (tmp_path / "broken.json").write_text('[{"title": "A", "abstract": "B"')
+    assert read(tmp_path / "broken.json")[0]["status"] == "rejected"

@@ -32,8 +32,9 @@ SNIFF_CHARS = 4096
 # plain text dump has none, and skips the markup pass.
 _MARKUP_LINE = re.compile(r"#{1,6}\s|<?https?://\S+>?$")
 _LINK_MARKS = ("](", "][")
-# "[Hugging Face][1]", "[text](url)": a page that starts with a link is not JSON.
-_MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\][\[(]")
+# A JSON array opens on a value: "[Hugging Face][1]", "[Re] A Reproduction ..." (a page
+# that starts with a link or a reproduction report's title) are not JSON.
+_JSON_ARRAY = re.compile(r"\[\s*(?:[\[{\"\]\d-]|true|false|null)")
 _ROOT = re.compile(r"<([A-Za-z][\w:.-]*)")
 
 
@@ -43,7 +44,7 @@ def read_records(
     """The format name and records of a file; raises UnknownFormatError."""
     text = "\n".join(decoded.lines)
     head = text[:SNIFF_CHARS].lstrip("\ufeff \t\r\n")
-    if head[:1] in ("[", "{") and not _MARKDOWN_LINK.match(head):
+    if head[:1] == "{" or _JSON_ARRAY.match(head):
         return parse_json_records(text, decoded.bad, field_map)
     if head[:1] == "<":
         return _read_markup(data, head)
