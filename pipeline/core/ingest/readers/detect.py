@@ -14,11 +14,12 @@ import re
 from collections.abc import Mapping
 
 from pipeline.core.ingest.decode import DecodedLines
-from pipeline.core.ingest.readers import listing
 from pipeline.core.ingest.readers.csv_export import parse_csv, sniff_delimiter
 from pipeline.core.ingest.readers.errors import UnknownFormatError
 from pipeline.core.ingest.readers.html_listing import is_html, parse_html
 from pipeline.core.ingest.readers.json_readers import JsonRecord, parse_json_records
+from pipeline.core.ingest.readers.listing import FORMAT as LISTING_FORMAT
+from pipeline.core.ingest.readers.listing import claims, parse_listing
 from pipeline.core.ingest.readers.listing_markup import normalise
 from pipeline.core.ingest.readers.oai_pmh import is_oai_pmh, parse_oai_pmh
 from pipeline.core.ingest.readers.text_dump import (
@@ -53,8 +54,8 @@ def read_records(
         return parse_csv(text, delimiter, field_map)
     if _has_markup(text, decoded.lines):
         page = normalise(decoded.lines)
-        if listing.claims(page):
-            return listing.FORMAT, listing.parse_listing(decoded, page)
+        if claims(page):
+            return LISTING_FORMAT, parse_listing(decoded, page)
     records = parse_text_dump(decoded)
     reason = missing_entries_reason(records)
     if reason:
