@@ -264,7 +264,7 @@ def _to_record(
 # pair a title with an abstract of some length, and few look like the first line of a
 # wrapped paragraph (stops mid-sentence, holds a sentence break, or the "abstract"
 # carries on in lowercase).
-EVIDENCE_MIN_ABSTRACT_WORDS = 12
+EVIDENCE_MIN_ABSTRACT_WORDS = 5
 EVIDENCE_MIN_PAIRED_SHARE = 0.5
 EVIDENCE_MAX_MIDSENTENCE_SHARE = 0.5
 # Entries looked at: the evidence of a dump's first entries holds for the rest, and a
