@@ -59,6 +59,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from bench.corpus_formats import format_of_day, write_day_as
+
 # --- Corpus shape. Rates are shares of all records written. -----------------------------
 
 SAMPLE_PATH = Path(__file__).resolve().parents[1] / "data" / "raw" / "2026-11-23-trending.txt"
@@ -1342,6 +1344,7 @@ def _write_day(
     raw_dir: Path,
     acc: _Accumulator,
     as_jsonl: bool = False,
+    fmt: str | None = None,
 ) -> None:
     """Generate, edit, damage and write one scrape day's file, and its truth rows.
 
@@ -1364,7 +1367,15 @@ def _write_day(
             sims.append(jaccard(edited, shingles(canon_titles[j] + " " + canon[j])))
 
     malformed = _steer_clear(rows.get_column("malformed").to_numpy(), titles, page_start)
-    if as_jsonl:
+    if fmt is not None:
+        missing = malformed == _MALFORMED_CODE["missing_abstract"]
+        malformed = np.where(missing, malformed, 0).astype(malformed.dtype)
+        page_start = np.zeros_like(page_start)
+        day_date = START_DATE + timedelta(days=day)
+        data, line_start = write_day_as(fmt, titles, abstracts, missing, day_date, papers)
+        name = f"{day_date}-trending.{fmt}"
+        lines = None
+    elif as_jsonl:
         missing = malformed == _MALFORMED_CODE["missing_abstract"]
         malformed = np.where(missing, malformed, 0).astype(malformed.dtype)
         page_start = np.zeros_like(page_start)
@@ -1379,7 +1390,8 @@ def _write_day(
             titles, abstracts, malformed, page_start, _keys(texts.seed, _S_MALFORM, plan_ids)
         )
         name = f"{START_DATE + timedelta(days=day)}-trending.txt"
-    data = ("\n".join(lines) + "\n").encode("utf-8")
+    if lines is not None:
+        data = ("\n".join(lines) + "\n").encode("utf-8")
     if (malformed == _MALFORMED_CODE["bad_bytes"]).any():
         data = data.replace(_BAD_MARK.encode(), BAD_BYTES)
     (raw_dir / name).write_bytes(data)
@@ -1485,7 +1497,12 @@ def _corpus_similarity(texts: _Texts, plan: _Plan, seed: int) -> dict[str, Any]:
 
 
 def make_corpus(
-    n_records: int, out_dir: Path, seed: int = 0, days: int | None = None, jsonl_every: int = 0
+    n_records: int,
+    out_dir: Path,
+    seed: int = 0,
+    days: int | None = None,
+    jsonl_every: int = 0,
+    formats_every: int = 0,
 ) -> CorpusStats:
     """Write ``n_records`` raw records under ``out_dir/raw`` with truth.parquet and stats.json.
 
@@ -1508,7 +1525,8 @@ def make_corpus(
     acc = _Accumulator()
     for (day,), rows in plan.records.partition_by("day", as_dict=True, maintain_order=True).items():
         as_jsonl = jsonl_every > 0 and int(day) % jsonl_every == jsonl_every - 1
-        _write_day(int(day), rows, texts, plan, raw_dir, acc, as_jsonl)
+        fmt = None if as_jsonl else format_of_day(int(day), formats_every)
+        _write_day(int(day), rows, texts, plan, raw_dir, acc, as_jsonl, fmt)
 
     truth = pl.concat(acc.truth)
     truth.write_parquet(out_dir / "truth.parquet")
@@ -1595,10 +1613,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0,
         help="write every K-th scrape day as JSON lines instead of a page dump (0: none)",
     )
+    parser.add_argument(
+        "--formats-every",
+        type=int,
+        default=0,
+        help="write every K-th scrape day as listing markdown, HTML, OAI-PMH or CSV, in turn",
+    )
     args = parser.parse_args(argv)
     try:
         result = make_corpus(
-            args.records, args.out, seed=args.seed, days=args.days, jsonl_every=args.jsonl_every
+            args.records,
+            args.out,
+            seed=args.seed,
+            days=args.days,
+            jsonl_every=args.jsonl_every,
+            formats_every=args.formats_every,
         )
     except (ValueError, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)

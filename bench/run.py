@@ -51,15 +51,17 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def corpus(n: int, seed: int, jsonl_every: int = 0) -> Path:
+def corpus(n: int, seed: int, jsonl_every: int = 0, formats_every: int = 0) -> Path:
     """The corpus for (n, seed), generated once and cached under bench/.cache;
-    ``jsonl_every`` > 0 writes every K-th scrape day as JSON lines."""
+    ``jsonl_every`` > 0 writes every K-th scrape day as JSON lines, ``formats_every``
+    every K-th as listing markdown, HTML, OAI-PMH or CSV in turn."""
     suffix = f"-jsonl{jsonl_every}" if jsonl_every else ""
+    suffix += f"-formats{formats_every}" if formats_every else ""
     out = CACHE / f"corpus-{n}-{seed}{suffix}"
     if not (out / "truth.parquet").is_file():
         if out.exists():
             shutil.rmtree(out)
-        make_corpus(n, out, seed=seed, jsonl_every=jsonl_every)
+        make_corpus(n, out, seed=seed, jsonl_every=jsonl_every, formats_every=formats_every)
     return out
 
 
@@ -353,6 +355,13 @@ def main(argv: list[str] | None = None) -> int:
         help="every K-th scrape day of the corpus as JSON lines (0: page dumps only)",
     )
     parser.add_argument(
+        "--formats-every",
+        type=int,
+        default=0,
+        help="every K-th scrape day as listing markdown, HTML, OAI-PMH or CSV, in turn "
+        "(0: page dumps only)",
+    )
+    parser.add_argument(
         "--cli-only",
         action="store_true",
         help="only the command-line runs (first, unchanged, incremental): the in-process "
@@ -360,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    raw_corpus = corpus(args.records, args.seed, args.jsonl_every)
+    raw_corpus = corpus(args.records, args.seed, args.jsonl_every, args.formats_every)
     generated = time.perf_counter() - start
     truth = pl.read_parquet(raw_corpus / "truth.parquet")
     with tempfile.TemporaryDirectory(prefix="papers-bench-") as tmp:
@@ -369,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
             "n_records": args.records,
             "seed": args.seed,
             "jsonl_every": args.jsonl_every,
+            "formats_every": args.formats_every,
             "code_version": code_version(),
             "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
             "corpus_seconds_or_cached": round(generated, 1),
@@ -381,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
         }
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = "-cli" if args.cli_only else ""
+    suffix += f"-jsonl{args.jsonl_every}" if args.jsonl_every else ""
+    suffix += f"-formats{args.formats_every}" if args.formats_every else ""
     out = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-{args.records}{suffix}.json"
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print_table(result)

@@ -400,3 +400,30 @@ def test_json_lines_days_are_read_where_the_truth_puts_them(tmp_path: Path) -> N
     assert from_json["abstract_raw"].null_count() == missing
     scores = duplicate_scores(cluster_duplicates(normalize_records(raw)).records, truth)
     assert scores["precision"] >= 0.995 and scores["recall"] >= 0.95
+
+
+def test_formats_every_writes_days_each_reader_reads_back_exactly(tmp_path: Path) -> None:
+    from bench.run import duplicate_scores
+    from pipeline.core.dedup.clustering import cluster_duplicates
+    from pipeline.core.transform.records import normalize_records
+
+    out = tmp_path / "formats"
+    make_corpus(3000, out, seed=3, days=5, formats_every=1)
+    truth = pl.read_parquet(out / "truth.parquet")
+    ingested = ingest(out / "raw")
+    formats = dict(ingested.files.select("source_file", "format").iter_rows())
+    assert sorted(formats.values()) == [
+        "csv",
+        "html",
+        "listing-markdown",
+        "listing-markdown",
+        "oai-pmh",
+    ]
+    key = ["source_file", "record_index", "line_start"]
+    assert ingested.records.select(key).equals(truth.select(key))
+    missing = truth.filter(pl.col("malformed") == "missing_abstract").height
+    assert ingested.records["abstract_raw"].null_count() == missing
+    scores = duplicate_scores(
+        cluster_duplicates(normalize_records(ingested.records)).records, truth
+    )
+    assert scores["precision"] >= 0.995 and scores["recall"] >= 0.95

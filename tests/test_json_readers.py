@@ -67,8 +67,7 @@ def test_arxiv_snapshot_array_one_record_per_line() -> None:
 
 def test_real_scrapes_normalise_their_hard_wrapped_text() -> None:
     raw = ingest(REAL, field_map=DEFAULT_FIELD_MAP).records.filter(
-        pl.col("format") != "text-dump",  # the README beside them reads as a text dump
-        pl.col("source_file").is_in([HF.name, ARXIV.name]),  # the clean API and snapshot
+        pl.col("source_file").is_in([HF.name, ARXIV.name])
     )
     out = normalize_records(raw)
     assert out.height == 177
@@ -137,7 +136,9 @@ def test_an_unknown_json_shape_is_rejected_as_a_whole() -> None:
     row, records = read(FIXTURES / "unknown-shape.json")
     assert records == []
     assert row["status"] == "rejected"
-    assert row["reason"] == "unknown JSON record shape: no title field among keys ['price', 'sku']"
+    assert row["reason"] == (
+        "unknown format: JSON records with no title field among keys ['price', 'sku']"
+    )
 
 
 def test_a_truncated_array_loses_only_the_broken_record(tmp_path: Path) -> None:

@@ -54,7 +54,8 @@ class InputConfig(_Group):
     json_fields: dict[str, list[str]] = Field(default_factory=dict)
     """Extra field paths for generic JSON scrapes, tried before the built-in ones, e.g.
     ``abstract = ["details.abstract"]`` for a scraper that nests the abstract. Keys:
-    the record fields (title, abstract, arxiv_id, doi, authors, published, repo_url)."""
+    the record fields (title, abstract, arxiv_id, doi, authors, published, repo_url,
+    scraped). CSV and TSV columns are found by the same paths."""
 
     @field_validator("json_fields")
     @classmethod

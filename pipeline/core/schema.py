@@ -36,7 +36,7 @@ RAW_RECORDS = pl.Schema(
     {
         "source_file": pl.String,
         "source_sha256": pl.String,
-        "scrape_date": pl.Date,  # when the page was scraped: see FILES
+        "scrape_date": pl.Date,  # the record's own scrape date when it has one, else the file's
         "record_index": pl.Int64,  # 0-based position of the entry in its file
         "line_start": pl.Int64,  # 1-based line of the title (of the abstract when no title)
         "line_end": pl.Int64,  # 1-based last line of the entry
@@ -116,7 +116,7 @@ PAPERS = pl.Schema(
         "n_variants": pl.Int64,  # distinct title/abstract versions (see VARIANTS)
         "first_seen": pl.Date,  # earliest scrape date among the paper's records
         "last_seen": pl.Date,
-        "n_sightings": pl.Int64,  # distinct raw files the paper appeared in
+        "n_sightings": pl.Int64,  # distinct (raw file, scrape date) pairs it appeared in
         "sources": pl.List(SOURCE),
     }
 )

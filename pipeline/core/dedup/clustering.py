@@ -735,7 +735,9 @@ def _papers(ok: pl.DataFrame, source: RecordSource) -> pl.DataFrame:
             n_variants=pl.col("content_hash").n_unique().cast(pl.Int64),
             first_seen=pl.col("scrape_date").min(),
             last_seen=pl.col("scrape_date").max(),
-            n_sightings=pl.col("source_file").n_unique().cast(pl.Int64),
+            # A sighting is one scrape day of one file: a roll-up listing a paper on
+            # three days is three sightings, the same file read twice is one.
+            n_sightings=pl.struct("source_file", "scrape_date").n_unique().cast(pl.Int64),
             sources=_SOURCE.sort_by("node"),
         )
         .sort("paper_id")

@@ -20,13 +20,10 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.ingest.decode import binary_reason, split_lines, undecodable_reason
-from pipeline.core.ingest.readers.json_readers import (
-    DEFAULT_FIELD_MAP,
-    JsonRecord,
-    UnknownShapeError,
-    parse_json_records,
-)
-from pipeline.core.ingest.readers.text_dump import ParsedRecord, parse_text_dump
+from pipeline.core.ingest.readers.detect import read_records
+from pipeline.core.ingest.readers.errors import UnknownFormatError
+from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP, JsonRecord
+from pipeline.core.ingest.readers.text_dump import ParsedRecord
 
 Progress = Callable[[str], None]
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -56,14 +53,10 @@ def list_raw_files(raw_dir: Path) -> list[Path]:
 
 
 def sniff_format(data: bytes) -> tuple[str, str | None]:
-    """The reader family for ``data`` by its content, and a rejection reason when none fits."""
+    """ "unknown" and a reason when ``data`` is no text at all (binary), else "text":
+    which reader the text is for is decided by :func:`read_records` on its content."""
     reason = binary_reason(data)
-    if reason:
-        return "unknown", reason
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head[:1] in (b"[", b"{"):
-        return "json", None
-    return "text-dump", None
+    return ("unknown", reason) if reason else ("text", None)
 
 
 def _record_rows(
@@ -79,7 +72,8 @@ def _record_rows(
         row.update(
             source_file=relative,
             source_sha256=sha,
-            scrape_date=scraped,
+            # A date the record itself carries (scraped_date, the OAI datestamp) wins.
+            scrape_date=row.get("scrape_date") or scraped,
             format=fmt,
             flags=list(record.flags),
         )
@@ -124,16 +118,12 @@ def read_file(
     if reason:
         row.update(status="rejected", reason=reason, format="unknown")
         return row, []
-    parsed: list[ParsedRecord] | list[JsonRecord]
-    if fmt == "json":
-        try:
-            fmt, parsed = parse_json_records("\n".join(decoded.lines), decoded.bad, field_map)
-        except UnknownShapeError as exc:
-            row.update(status="rejected", reason=str(exc))
-            return row, []
-        row["format"] = fmt
-    else:
-        parsed = parse_text_dump(decoded)
+    try:
+        fmt, parsed = read_records(data, decoded, field_map)
+    except UnknownFormatError as exc:
+        row.update(status="rejected", reason=str(exc), format="unknown")
+        return row, []
+    row["format"] = fmt
     if not parsed:
         row.update(
             status="empty",

@@ -17,31 +17,38 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date
+
+from pipeline.core.ingest.readers.errors import UnknownFormatError
+from pipeline.core.ingest.readers.fields import (
+    DEFAULT_FIELD_MAP,
+    FieldTypeError,
+    author_names,
+    generic_reader,
+    has_title,
+    parse_date,
+    scalar_value,
+    text_value,
+)
+from pipeline.core.ingest.readers.ids import normalize_arxiv_id, normalize_doi
+
+__all__ = [
+    "DEFAULT_FIELD_MAP",
+    "JsonRecord",
+    "UnknownShapeError",
+    "normalize_arxiv_id",
+    "normalize_doi",
+    "parse_date",
+    "parse_json_records",
+]
 
 _DECODER = json.JSONDecoder()
 _WS = re.compile(r"\s*")
 _OBJECT_LINE = re.compile(r"^[ \t]*\{", re.MULTILINE)
-# New-style arXiv ids (0704.0001, 2509.24006) and old-style (cs/0501001, math.CO/0601001),
-# with an optional version suffix that is split off.
-_ARXIV_ID = re.compile(
-    r"^(?:arxiv:)?(?P<id>\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.IGNORECASE
-)
-_DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(?P<doi>10\.\d{4,9}/\S+)$", re.I)
 SHAPE_SNIFF_RECORDS = 20
-
-# Default field paths of the generic reader: the first path present wins. Dotted
-# paths reach into nested objects ("paper.title").
-DEFAULT_FIELD_MAP: dict[str, tuple[str, ...]] = {
-    "title": ("title", "paper.title", "name"),
-    "abstract": ("abstract", "summary", "paper.summary", "description"),
-    "arxiv_id": ("arxiv_id", "arxivId", "arxiv", "paper.id"),
-    "doi": ("doi",),
-    "authors": ("authors",),
-    "published": ("published", "publishedAt", "published_date", "date"),
-    "repo_url": ("github", "githubRepo", "code_url", "repo_url"),
-}
+# An object is a collection keyed by id ({"2312.17276": {...}, ...}) when at least this
+# share of its values are objects; a single record has mostly text values.
+KEYED_MIN_OBJECT_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -60,9 +67,10 @@ class JsonRecord:
     repo_url: str | None = None
     parse_error: str | None = None
     flags: tuple[str, ...] = field(default=())
+    scrape_date: date | None = None  # when this record was scraped, when the file says
 
 
-class UnknownShapeError(ValueError):
+class UnknownShapeError(UnknownFormatError):
     """The file is JSON, but its records have no field this reader can take a title from."""
 
 
@@ -72,6 +80,7 @@ class _Item:
     start: int  # character offsets in the text
     end: int
     error: str | None = None
+    key: str | None = None  # the record's key in an object keyed by id
 
 
 # Walking the text -------------------------------------------------------------------------
@@ -102,6 +111,35 @@ def _iter_array(text: str, start: int) -> Iterator[_Item]:
         pos = end
 
 
+def _iter_object(text: str, start: int) -> Iterator[_Item]:
+    """The values of the object whose '{' is at ``start``, each with its key.
+
+    Only called on text that parsed as a whole, so every step succeeds.
+    """
+    pos = start + 1
+    while True:
+        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+        if pos >= len(text) or text[pos] == "}":
+            return
+        if text[pos] == ",":
+            pos += 1
+            continue
+        key, pos = _DECODER.raw_decode(text, pos)
+        pos = _WS.match(text, pos).end() + 1  # type: ignore[union-attr]  # the ':'
+        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+        value, end = _DECODER.raw_decode(text, pos)
+        yield _Item(value, pos, end, key=str(key))
+        pos = end
+
+
+def _is_keyed(obj: object) -> bool:
+    """``obj`` is a collection of records keyed by id, not one record."""
+    if not isinstance(obj, dict) or not obj:
+        return False
+    objects = sum(1 for v in obj.values() if isinstance(v, Mapping))
+    return objects / len(obj) >= KEYED_MIN_OBJECT_SHARE
+
+
 def _iter_lines(text: str) -> Iterator[_Item]:
     """One JSON value per non-blank line (JSON lines)."""
     pos = 0
@@ -130,6 +168,9 @@ def iter_json_items(text: str) -> Iterator[_Item]:
             if inner is not None:
                 yield from (_Item(v, items[0].start, items[0].end) for v in inner)
                 return
+            if _is_keyed(items[0].value):
+                yield from _iter_object(text, items[0].start)
+                return
         yield from items
         return
     # Not JSON lines from the first line on: one document spread over many lines, or
@@ -140,6 +181,9 @@ def iter_json_items(text: str) -> Iterator[_Item]:
         yield from items
         return
     inner = _records_inside(value) if isinstance(value, dict) else None
+    if inner is None and _is_keyed(value):
+        yield from _iter_object(text, first)
+        return
     for v in inner if inner is not None else [value]:
         yield _Item(v, first, len(text))
 
@@ -152,97 +196,20 @@ def _records_inside(obj: dict) -> list | None:
     return None
 
 
-# Fields -----------------------------------------------------------------------------------
-def _get(obj: Mapping, path: str) -> object:
-    cur: object = obj
-    for part in path.split("."):
-        if not isinstance(cur, Mapping) or part not in cur:
-            return None
-        cur = cur[part]
-    return cur
-
-
-def _first(obj: Mapping, paths: tuple[str, ...]) -> object:
-    for path in paths:
-        value = _get(obj, path)
-        if value is not None:
-            return value
-    return None
-
-
-class FieldTypeError(ValueError):
-    """A record field holds a value of the wrong type."""
-
-
-def _text(value: object, name: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise FieldTypeError(f"field {name!r} is {type(value).__name__}, expected a string")
-
-
-def normalize_arxiv_id(value: object) -> str | None:
-    """'2509.24006v2', 'arXiv:2509.24006' -> '2509.24006'; None for anything else."""
-    if not isinstance(value, str):
-        return None
-    m = _ARXIV_ID.match(value.strip())
-    return m.group("id") if m else None
-
-
-def normalize_doi(value: object) -> str | None:
-    """The first DOI in ``value``, lowercased, without resolver prefix.
-
-    DOIs are case-insensitive; arXiv snapshots list several DOIs separated by spaces.
-    """
-    if not isinstance(value, str):
-        return None
-    for token in value.split():
-        m = _DOI.match(token)
-        if m:
-            return m.group("doi").lower()
-    return None
-
-
-def parse_date(value: object) -> date | None:
-    """ISO 8601 ('2025-09-28T17:58:59.000Z', '2008-12-13') or RFC 2822 (arXiv versions)."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(text).date()
-    except (TypeError, ValueError):
-        return None
-
-
-def _author_names(value: object) -> list[str] | None:
-    """Names from a list of strings, of {"name": ...} objects, or an 'A, B and C' string."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        names = re.split(r",\s*|\s+and\s+", value.replace("\n", " "))
-    elif isinstance(value, list):
-        names = [v.get("name") if isinstance(v, Mapping) else v for v in value]
-    else:
-        raise FieldTypeError(f"field 'authors' is {type(value).__name__}, expected a list")
-    clean = [" ".join(n.split()) for n in names if isinstance(n, str) and n.strip()]
-    return clean or None
-
-
 # Shapes -----------------------------------------------------------------------------------
-def _hf_daily_papers(obj: Mapping) -> dict:
+def hf_daily_paper(obj: Mapping) -> dict:
     paper = obj.get("paper")
     if not isinstance(paper, Mapping):
         raise FieldTypeError("field 'paper' is missing or not an object")
     return {
-        "title_raw": _text(paper.get("title", obj.get("title")), "paper.title"),
-        "abstract_raw": _text(paper.get("summary", obj.get("summary")), "paper.summary"),
+        "title_raw": text_value(paper.get("title", obj.get("title")), "paper.title"),
+        "abstract_raw": text_value(paper.get("summary", obj.get("summary")), "paper.summary"),
         "arxiv_id": normalize_arxiv_id(paper.get("id")),
-        "authors": _author_names(paper.get("authors")),
+        "authors": author_names(paper.get("authors")),
         "published_date": parse_date(paper.get("publishedAt") or obj.get("publishedAt")),
-        "repo_url": _text(paper.get("githubRepo"), "paper.githubRepo"),
+        "repo_url": scalar_value(paper.get("githubRepo"), "paper.githubRepo"),
+        # The day the paper was listed on the daily page: the day it was seen there.
+        "scrape_date": parse_date(paper.get("submittedOnDailyAt") or obj.get("submittedOnDailyAt")),
     }
 
 
@@ -255,12 +222,12 @@ def _arxiv_snapshot(obj: Mapping) -> dict:
             if isinstance(a, list) and len(a) >= 2
         ] or None
     else:
-        authors = _author_names(obj.get("authors"))
+        authors = author_names(obj.get("authors"))
     versions = obj.get("versions")
     first_version = versions[0].get("created") if isinstance(versions, list) and versions else None
     return {
-        "title_raw": _text(obj.get("title"), "title"),
-        "abstract_raw": _text(obj.get("abstract"), "abstract"),
+        "title_raw": text_value(obj.get("title"), "title"),
+        "abstract_raw": text_value(obj.get("abstract"), "abstract"),
         "arxiv_id": normalize_arxiv_id(obj.get("id")),
         "doi": normalize_doi(obj.get("doi")),
         "authors": authors,
@@ -268,42 +235,25 @@ def _arxiv_snapshot(obj: Mapping) -> dict:
     }
 
 
-def generic_reader(field_map: Mapping[str, tuple[str, ...]]) -> Callable[[Mapping], dict]:
-    """A reader taking each field from the first of its configured paths that is present."""
-
-    def read(obj: Mapping) -> dict:
-        return {
-            "title_raw": _text(_first(obj, field_map["title"]), "title"),
-            "abstract_raw": _text(_first(obj, field_map["abstract"]), "abstract"),
-            "arxiv_id": normalize_arxiv_id(_first(obj, field_map.get("arxiv_id", ()))),
-            "doi": normalize_doi(_first(obj, field_map.get("doi", ()))),
-            "authors": _author_names(_first(obj, field_map.get("authors", ()))),
-            "published_date": parse_date(_first(obj, field_map.get("published", ()))),
-            "repo_url": _text(_first(obj, field_map.get("repo_url", ())), "repo_url"),
-        }
-
-    return read
-
-
 def detect_shape(
     samples: list[Mapping], field_map: Mapping[str, tuple[str, ...]] = DEFAULT_FIELD_MAP
 ) -> tuple[str, Callable[[Mapping], dict]]:
     """The format name and record reader for a file, from its first records' keys."""
     if not samples:
-        raise UnknownShapeError("no JSON objects found")
+        raise UnknownShapeError("JSON with no objects")
 
     def share(test: Callable[[Mapping], bool]) -> float:
         return sum(1 for s in samples if test(s)) / len(samples)
 
     if share(lambda s: isinstance(s.get("paper"), Mapping) and "title" in s["paper"]) > 0.5:
-        return "hf-daily-papers", _hf_daily_papers
+        return "hf-daily-papers", hf_daily_paper
     arxiv_keys = {"id", "title", "abstract"}
     if share(lambda s: arxiv_keys <= s.keys() and ("categories" in s or "versions" in s)) > 0.5:
         return "arxiv-snapshot", _arxiv_snapshot
-    if share(lambda s: _first(s, field_map["title"]) is not None) > 0.5:
+    if share(lambda s: has_title(s, field_map)) > 0.5:
         return "json", generic_reader(field_map)
     keys = sorted({k for s in samples for k in s})[:12]
-    raise UnknownShapeError(f"unknown JSON record shape: no title field among keys {keys}")
+    raise UnknownShapeError(f"JSON records with no title field among keys {keys}")
 
 
 def parse_json_records(
@@ -327,6 +277,8 @@ def parse_json_records(
         detail = items[0].error if items else "no records"
         raise UnknownShapeError(f"not readable as JSON: {detail}")
     fmt, read = detect_shape(samples, field_map)
+    if fmt == "json" and any(i.key is not None for i in items):
+        fmt = "json-keyed"
     records = []
     for index, item in enumerate(items):
         start, end = line_of(item.start), line_of(max(item.start, item.end - 1))
@@ -339,7 +291,10 @@ def parse_json_records(
             records.append(JsonRecord(**base, parse_error=error))
         else:
             try:
-                records.append(JsonRecord(**base, **read(item.value)))
+                fields = read(item.value)
+                if fields.get("arxiv_id") is None and item.key is not None:
+                    fields["arxiv_id"] = normalize_arxiv_id(item.key)
+                records.append(JsonRecord(**base, **fields))
             except FieldTypeError as exc:
                 records.append(JsonRecord(**base, parse_error=str(exc)))
     return fmt, records

@@ -17,6 +17,7 @@ a title followed by a one-line abstract.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -257,3 +258,52 @@ def _to_record(
         abstract_raw="\n".join(text[i] for i in entry.abstract_lines) or None,
         flags=tuple(flags),
     )
+
+
+# Evidence that a text is a dump of title/abstract entries and not prose: most entries
+# pair a title with an abstract of some length, and few look like the first line of a
+# wrapped paragraph (stops mid-sentence, holds a sentence break, or the "abstract"
+# carries on in lowercase).
+EVIDENCE_MIN_ABSTRACT_WORDS = 5
+EVIDENCE_MIN_PAIRED_SHARE = 0.5
+EVIDENCE_MAX_MIDSENTENCE_SHARE = 0.5
+# Entries looked at: the evidence of a dump's first entries holds for the rest, and a
+# large dump does not pay for it twice.
+EVIDENCE_SAMPLE = 200
+_STOPWORD_END_RE = re.compile(_STOPWORD_END)
+_SENTENCE_BREAK_RE = re.compile(_SENTENCE_BREAK)
+
+
+def missing_entries_reason(records: list[ParsedRecord]) -> str | None:
+    """Why ``records`` do not show a text dump of entries (None when they do).
+
+    The text-dump reader is no fallback: a file it cannot see entries in is refused
+    as a whole instead of being published line by line.
+    """
+    if not records:
+        return None
+    records = records[:EVIDENCE_SAMPLE]
+    paired = [
+        r
+        for r in records
+        if r.title_raw
+        and r.abstract_raw
+        and r.abstract_raw.count(" ") + 1 >= EVIDENCE_MIN_ABSTRACT_WORDS
+    ]
+    if not paired:
+        return "text with no title/abstract entries"
+    if len(paired) / len(records) < EVIDENCE_MIN_PAIRED_SHARE:
+        return (
+            f"text where only {len(paired)} of {len(records)} parts pair a title with an abstract"
+        )
+    stop, breaks = _STOPWORD_END_RE, _SENTENCE_BREAK_RE
+    wrapped = sum(
+        1
+        for r in paired
+        if stop.search((r.title_raw or "")[-24:])  # the last words are enough
+        or breaks.search(r.title_raw or "")
+        or (r.abstract_raw or "")[:1].islower()
+    )
+    if wrapped / len(paired) > EVIDENCE_MAX_MIDSENTENCE_SHARE:
+        return f"prose: {wrapped} of {len(paired)} would-be titles read as lines of a paragraph"
+    return None

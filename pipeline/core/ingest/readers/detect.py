@@ -1,0 +1,87 @@
+"""Which reader a file is for, decided by its content, and reading it with that reader.
+
+Each reader claims a file only when the content has its shape; a file no reader
+claims is rejected as a whole (``unknown format: <why>``) and the run goes on.
+In order: JSON (``[`` / ``{``), markup starting with ``<`` (an OAI-PMH response, an
+HTML page; any other XML is refused), a CSV/TSV table with a header row, a listing
+page with markup (headings or links), and last a plain text dump, which must show
+title/abstract entries to be read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from pipeline.core.ingest.decode import DecodedLines
+from pipeline.core.ingest.readers.csv_export import parse_csv, sniff_delimiter
+from pipeline.core.ingest.readers.errors import UnknownFormatError
+from pipeline.core.ingest.readers.html_listing import is_html, parse_html
+from pipeline.core.ingest.readers.json_readers import JsonRecord, parse_json_records
+from pipeline.core.ingest.readers.listing import FORMAT as LISTING_FORMAT
+from pipeline.core.ingest.readers.listing import claims, parse_listing
+from pipeline.core.ingest.readers.listing_markup import normalise
+from pipeline.core.ingest.readers.oai_pmh import is_oai_pmh, parse_oai_pmh
+from pipeline.core.ingest.readers.text_dump import (
+    ParsedRecord,
+    missing_entries_reason,
+    parse_text_dump,
+)
+
+SNIFF_CHARS = 4096
+# Any markup a listing page would have: a heading, a link, a line that is a URL. A
+# plain text dump has none, and skips the markup pass.
+_MARKUP_LINE = re.compile(r"#{1,6}\s|<?https?://\S+>?$")
+_LINK_MARKS = ("](", "][")
+# A JSON array opens on a value: "[Hugging Face][1]", "[Re] A Reproduction ..." (a page
+# that starts with a link or a reproduction report's title) are not JSON.
+_JSON_ARRAY = re.compile(r"\[\s*(?:[\[{\"\]\d-]|true|false|null)")
+_ROOT = re.compile(r"<([A-Za-z][\w:.-]*)")
+
+
+def read_records(
+    data: bytes, decoded: DecodedLines, field_map: Mapping[str, tuple[str, ...]]
+) -> tuple[str, list[ParsedRecord] | list[JsonRecord]]:
+    """The format name and records of a file; raises UnknownFormatError."""
+    text = "\n".join(decoded.lines)
+    head = text[:SNIFF_CHARS].lstrip("\ufeff \t\r\n")
+    if head[:1] == "{" or _JSON_ARRAY.match(head):
+        return parse_json_records(text, decoded.bad, field_map)
+    if head[:1] == "<":
+        return _read_markup(data, head)
+    delimiter = sniff_delimiter(text)
+    if delimiter:
+        return parse_csv(text, delimiter, field_map)
+    if _has_markup(text, decoded.lines):
+        page = normalise(decoded.lines)
+        if claims(page):
+            return LISTING_FORMAT, parse_listing(decoded, page)
+    records = parse_text_dump(decoded)
+    reason = missing_entries_reason(records)
+    if reason:
+        raise UnknownFormatError(reason)
+    return "text-dump", records
+
+
+def _has_markup(text: str, lines: list[str]) -> bool:
+    """Cheap test for markup, so a plain dump never pays for the markup pass. Plain
+    string tests first: one regex with line anchors over a whole file is slow."""
+    if any(mark in text for mark in _LINK_MARKS):
+        return True
+    starts = ("#", "http", "<http")
+    return any(
+        _MARKUP_LINE.match(stripped)
+        for line in lines
+        if (stripped := line.strip()).startswith(starts)
+    )
+
+
+def _read_markup(data: bytes, head: str) -> tuple[str, list[JsonRecord]]:
+    """An OAI-PMH response or an HTML page; any other XML is refused, naming its root."""
+    if is_oai_pmh(head):
+        return "oai-pmh", parse_oai_pmh(data)
+    roots = _ROOT.findall(head)
+    if is_html(head) or (roots and roots[0].lower() == "html"):
+        return "html", parse_html(data)
+    root = f"<{roots[0]}>" if roots else "none found"
+    raise UnknownFormatError(f"XML that is not an OAI-PMH response (root element {root})")
