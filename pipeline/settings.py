@@ -14,6 +14,7 @@ import dagster as dg
 from pipeline.core.ingest.file_outputs import FileOutputStore, RecordSettings
 from pipeline.core.ingest.hash_cache import HashCache
 from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP
+from pipeline.core.store.card import DEFAULT_LICENSE
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 
 DATA_DIR_ENV = "PAPERS_PIPELINE_DATA_DIR"
@@ -60,6 +61,9 @@ class PipelineSettings(dg.ConfigurableResource):
     """A paper with more records than this fails a blocking check (chaining guard)."""
     max_row_drop: float = 0.5
     """Largest fall in papers against the previous version before a publish is refused."""
+    license: str = DEFAULT_LICENSE
+    """The licence the dataset card of each new version states (a Hugging Face licence
+    id such as ``cc-by-4.0``); ``unknown`` by default, since scraped texts' vary."""
 
     def output_config(self) -> dict:
         """The settings that shape a version's content (not where files live or how many

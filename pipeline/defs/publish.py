@@ -69,6 +69,7 @@ def published_version(
                 list(zip(raw_files["source_file"], raw_files["sha256"], strict=True)),
                 settings.output_config(),
             ),
+            license_id=settings.license,
         )
     except PublishRefusedError as exc:
         raise dg.Failure(

@@ -13,18 +13,15 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core import schema
+from pipeline.core.store.card import DEFAULT_LICENSE, write_card
 from pipeline.core.store.diff import diff_papers
 from pipeline.core.store.provenance import code_version
+from pipeline.core.store.report import write_report
 from pipeline.core.store.versions import PublishResult, Table, VersionStore
 from pipeline.core.transform.rules import reason_counts
 from pipeline.core.validate import quality
 
-TABLE_SCHEMAS = {
-    "papers": schema.PAPERS,
-    "records": schema.RECORDS,
-    "files": schema.FILES,
-    "variants": schema.VARIANTS,
-}
+TABLE_SCHEMAS = schema.PUBLISHED_TABLES
 
 
 class PublishRefusedError(RuntimeError):
@@ -90,6 +87,7 @@ def publish_version(
     fingerprint: str | None = None,
     variants: pl.DataFrame | None = None,
     table_files: Mapping[str, Path] | None = None,
+    license_id: str = DEFAULT_LICENSE,
 ) -> PublishResult:
     """Check the tables and publish them as a new version (or find them unchanged).
 
@@ -102,6 +100,9 @@ def publish_version(
     tables, copied into the version as they are; the frames passed for those tables
     then only need the columns the checks and the manifest read (ids, statuses,
     reasons), so a million-record version is published without holding its texts.
+
+    A new version also gets its dataset card (README.md, licence ``license_id``) and
+    its report (report.html), written before it becomes visible.
     """
     checks = quality.run_all(raw_records, records, papers) + list(expectations or [])
     given = {"papers": papers, "records": records, "variants": variants}
@@ -127,7 +128,11 @@ def publish_version(
             shutil.copytree(evidence_dir, staging, dirs_exist_ok=True)
         return changelog(parent, staging)
 
-    return store.publish(tables, manifest, annotate=annotate, keep=keep)
+    def describe(full: Mapping, staging: Path) -> None:
+        write_card(full, staging, license_id)
+        write_report(full, staging, [store.manifest(v) for v in store.versions()])
+
+    return store.publish(tables, manifest, annotate=annotate, keep=keep, describe=describe)
 
 
 def changelog(parent: Path | None, new: Path) -> dict:
