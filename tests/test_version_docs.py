@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -15,7 +18,7 @@ import yaml
 from pipeline.cli import main
 from pipeline.core.store.card import render_card
 from pipeline.core.store.report import render_report
-from tests.conftest import SAMPLE
+from tests.conftest import REPO, SAMPLE
 
 GERMAN = (
     "Wir stellen ein neues Verfahren für das Training tiefer neuronaler Netze vor, das ohne "
@@ -125,3 +128,36 @@ def test_an_unchanged_rerun_writes_no_card_and_no_version(two_versions: Path, ca
     assert "unchanged v0002" in capsys.readouterr().out
     assert card.stat().st_mtime_ns == before
     assert not (two_versions / "processed" / "papers" / "v0003").exists()
+
+
+def test_diff_puts_the_summary_first_and_counts_papers_only_seen_again(
+    two_versions: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["diff", "--data-dir", str(two_versions)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "v0001 -> v0002: 1 added, 0 removed, 10 changed"
+    assert out[1].startswith("changed fields: ")
+    # Nine papers were only seen again; the one whose abstract was revised is listed.
+    assert out[2] == (
+        "only seen again (last_seen, n_records, n_sightings, sources changed): 9; revised: 1"
+    )
+    assert out[3:5] == ["added (1):", out[4]] and out[4].startswith("  + ")
+    revised = [line for line in out if line.startswith("  ~ ")]
+    assert len(revised) == 1 and "abstract" in revised[0]
+    assert main(["diff", "--data-dir", str(two_versions), "--limit", "0"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+
+
+def test_diff_on_a_closed_pipe_ends_quietly(two_versions: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "GX_ANALYTICS_ENABLED": "false"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "diff", "--data-dir", str(two_versions)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before a line is written (`| head -0`)
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, stderr
+    assert stderr == ""
