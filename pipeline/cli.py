@@ -118,10 +118,8 @@ def _run(data_dir: Path, force: bool = False) -> int:
                 job,
                 instance=instance,
                 raise_on_error=False,
-                run_config={
-                    "execution": {"config": {"in_process": {}}},
-                    "loggers": {"console": {"config": {"log_level": "INFO"}}},
-                },
+                # papers_job's executor is the in-process one (see definitions.py).
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
                 tags={"launched_by": "cli"},
             )
     except RunInProgressError as exc:

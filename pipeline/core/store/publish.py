@@ -14,6 +14,7 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.store.card import DEFAULT_LICENSE, write_card
+from pipeline.core.store.counts import record_counts
 from pipeline.core.store.diff import diff_papers
 from pipeline.core.store.provenance import code_version
 from pipeline.core.store.report import write_report
@@ -33,20 +34,6 @@ class PublishRefusedError(RuntimeError):
         names = ", ".join(c.name for c in failed)
         where = f"; candidate kept at {kept}" if kept else ""
         super().__init__(f"publish refused: failed checks: {names}{where}")
-
-
-def record_counts(records: pl.DataFrame) -> dict[str, int]:
-    """Records per status and per duplicate kind, zeros included, for summaries."""
-    by_status = dict(records.group_by("status").len().iter_rows())
-    by_kind = dict(
-        records.drop_nulls("duplicate_kind").group_by("duplicate_kind").len().iter_rows()
-    )
-    return {
-        "records": records.height,
-        **{s: by_status.get(s, 0) for s in schema.RECORD_STATUSES},
-        "duplicates_exact": by_kind.get("exact", 0),
-        "duplicates_near": by_kind.get("near", 0),
-    }
 
 
 def build_manifest(

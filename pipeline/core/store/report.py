@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core.store.card import CARD, REPORT
+from pipeline.core.store.counts import record_rates
 
 TOP_N = 15
 LABEL_CHARS = 60
@@ -38,9 +39,8 @@ class VersionRates:
 
     @classmethod
     def of(cls, manifest: Mapping) -> VersionRates:
-        counts = manifest["counts"]
-        n = max(counts["records"], 1)
-        return cls(manifest["version"], counts["duplicate"] / n, counts["rejected"] / n)
+        rates = record_rates(manifest["counts"])
+        return cls(manifest["version"], rates["duplicate_rate"], rates["reject_rate"])
 
 
 def _figure(width: float = 9.0, height: float = 3.2):
