@@ -63,7 +63,7 @@ class PipelineSettings(dg.ConfigurableResource):
     """Largest fall in papers against the previous version before a publish is refused."""
     license: str = DEFAULT_LICENSE
     """The licence the dataset card of each new version states (a Hugging Face licence
-    id such as ``cc-by-4.0``); ``unknown`` by default, since scraped texts' vary."""
+    id such as ``cc-by-4.0``); ``unknown`` by default: the scraped texts' licences vary."""
 
     def output_config(self) -> dict:
         """The settings that shape a version's content (not where files live or how many
