@@ -39,6 +39,16 @@ concurrency:
 """
 
 
+DIFF_LIMIT = 20
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
 class CliError(Exception):
     """A failure to report as one line, without a traceback."""
 
@@ -112,10 +122,8 @@ def _run(data_dir: Path, force: bool = False, config_file: Path | None = None) -
                 job,
                 instance=instance,
                 raise_on_error=False,
-                run_config={
-                    "execution": {"config": {"in_process": {}}},
-                    "loggers": {"console": {"config": {"log_level": "INFO"}}},
-                },
+                # papers_job's executor is the in-process one (see definitions.py).
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
                 tags={"launched_by": "cli"},
             )
     except RunInProgressError as exc:
@@ -194,7 +202,7 @@ def _versions(data_dir: Path) -> int:
     return EXIT_OK
 
 
-def _diff(data_dir: Path, old: str | None, new: str | None) -> int:
+def _diff(data_dir: Path, old: str | None, new: str | None, limit: int) -> int:
     import polars as pl
 
     from pipeline.core.store.diff import diff_papers
@@ -214,19 +222,39 @@ def _diff(data_dir: Path, old: str | None, new: str | None) -> int:
         pl.scan_parquet(store.path(old) / "papers.parquet"),  # type: ignore[arg-type]
         pl.scan_parquet(store.path(new) / "papers.parquet"),  # type: ignore[arg-type]
     )
+    _print_diff(diff, f"{old} -> {new}", limit)
+    return EXIT_OK
+
+
+def _print_diff(diff, title: str, limit: int) -> None:
+    """The summary first (counts, changed fields, papers only seen again), then at most
+    ``limit`` papers of each kind: added, removed, revised."""
+    from pipeline.core.store.diff import SIGHTING_FIELDS
+
     print(
-        f"{old} -> {new}: {len(diff.added)} added, {len(diff.removed)} removed, "
+        f"{title}: {len(diff.added)} added, {len(diff.removed)} removed, "
         f"{len(diff.changed)} changed"
     )
     if diff.field_counts:
-        fields = ", ".join(f"{k} {v}" for k, v in diff.field_counts.items())
-        print(f"changed fields: {fields}")
-    for label, ids in (("added", diff.added), ("removed", diff.removed)):
-        for paper_id in ids:
-            print(f"  + {paper_id}" if label == "added" else f"  - {paper_id}")
-    for paper_id, fields_changed in diff.changed.items():
-        print(f"  ~ {paper_id}: {', '.join(fields_changed)}")
-    return EXIT_OK
+        print("changed fields: " + ", ".join(f"{k} {v}" for k, v in diff.field_counts.items()))
+    revised = diff.revised
+    print(
+        f"only seen again ({', '.join(sorted(SIGHTING_FIELDS))} changed): "
+        f"{diff.sighting_only}; revised: {len(revised)}"
+    )
+    sections = (
+        ("added", "+", [(i, "") for i in diff.added]),
+        ("removed", "-", [(i, "") for i in diff.removed]),
+        ("revised", "~", [(i, ": " + ", ".join(f)) for i, f in revised.items()]),
+    )
+    for label, mark, rows in sections:
+        if not rows or limit == 0:
+            continue
+        shown = rows[:limit]
+        more = f", first {len(shown)} (--limit)" if len(shown) < len(rows) else ""
+        print(f"{label} ({len(rows)}{more}):")
+        for paper_id, detail in shown:
+            print(f"  {mark} {paper_id}{detail}")
 
 
 def _config(data_dir: Path, config_file: Path | None, init: bool) -> int:
@@ -283,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "diff":
             cmd.add_argument("old", nargs="?", help="older version, e.g. v0001")
             cmd.add_argument("new", nargs="?", help="newer version (default: LATEST)")
+            cmd.add_argument(
+                "--limit",
+                type=_non_negative,
+                default=DIFF_LIMIT,
+                metavar="N",
+                help=f"list at most N papers of each kind (default {DIFF_LIMIT}; 0: summary only)",
+            )
         cmd.add_argument(
             "--data-dir",
             type=Path,
@@ -302,10 +337,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "config": lambda d: _config(d, args.config, args.init),
         "path": _path,
         "versions": _versions,
-        "diff": lambda d: _diff(d, args.old, args.new),
+        "diff": lambda d: _diff(d, args.old, args.new, args.limit),
     }
     try:
-        return commands[args.command](data_dir)
+        code = commands[args.command](data_dir)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        return code
+    except BrokenPipeError:
+        # The reader went away (``pipeline diff | head``): what it wanted is out. Point
+        # stdout at /dev/null so the interpreter's final flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

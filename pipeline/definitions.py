@@ -20,19 +20,31 @@ GLOBAL_RUN_TAGS = {"papers_pipeline/stage": "global"}
 
 papers_job = dg.define_asset_job(
     JOB_NAME,
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(ingest.file_records),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(ingest.file_records.key),
     description=(
         "Gather every raw file's records (reusing stored per-file outputs), deduplicate, "
         "check and publish a new dataset version."
     ),
     tags=GLOBAL_RUN_TAGS,
+    # Every step in the run's own process, as the CLI runs it: under the multiprocess
+    # executor each of its steps paid for a process of its own (Python, Dagster, polars,
+    # the definitions: a UI run took 166.6 s against the CLI's 36 s on the sample).
+    executor_def=dg.in_process_executor,
 )
-file_job = dg.define_asset_job(
-    FILE_JOB_NAME,
-    selection=dg.AssetSelection.assets(ingest.file_records),
+
+
+@dg.job(
+    name=FILE_JOB_NAME,
     partitions_def=ingest.RAW_FILES,
-    description="Parse and transform one raw file (a partition of raw_files) and store it.",
+    description=(
+        "Parse and transform one raw file (a partition of raw_files) and store it: launch it "
+        "for one partition to reprocess a file, or as a backfill to spread many files over "
+        "several runs. Records a file_records materialization for the partition."
+    ),
 )
+def file_job() -> None:
+    ingest.transform_file()
+
 
 SCHEDULES, SENSORS = automation.build_automation(papers_job, file_job)
 

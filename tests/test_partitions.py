@@ -29,7 +29,7 @@ from pipeline.definitions import (
     build_definitions,
     build_resources,
 )
-from pipeline.defs.ingest import RAW_FILES, file_records
+from pipeline.defs.ingest import RAW_FILES
 from tests.conftest import SAMPLE
 
 DAY2 = "2026-11-24-trending.txt"
@@ -39,6 +39,14 @@ def _write_day2(raw: Path, extra_title: str = "A Brand New Paper About Things") 
     lines = SAMPLE.read_text(encoding="utf-8").split("\n")[2:22]
     lines += [extra_title, "We study things in depth and report what we find. " * 4]
     (raw / DAY2).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _run_file_job(
+    data_dir: Path, key: str, instance: dg.DagsterInstance
+) -> dg.ExecuteInProcessResult:
+    """What launching file_job for the partition ``key`` from the UI does."""
+    job = build_definitions(str(data_dir)).resolve_job_def("file_job")
+    return job.execute_in_process(partition_key=key, instance=instance)
 
 
 def _latest(data_dir: Path, table: str) -> pl.DataFrame:
@@ -111,11 +119,10 @@ def test_one_partition_reprocessed_from_the_ui_is_reused_by_the_global_job(
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(RAW_FILES.name, [SAMPLE.name])
     resources = build_resources(str(data_dir))
-    one = dg.materialize(
-        [file_records], partition_key=SAMPLE.name, resources=resources, instance=instance
-    )
+    one = _run_file_job(data_dir, SAMPLE.name, instance)
     assert one.success
-    [event] = one.asset_materializations_for_node("file_records")
+    [event] = one.asset_materializations_for_node("transform_file")
+    assert event.asset_key == dg.AssetKey("file_records")
     assert event.partition == SAMPLE.name
     assert event.metadata["dagster/row_count"].value == 242
     result = dg.materialize(
@@ -153,16 +160,14 @@ def test_the_sensor_registers_partitions_runs_new_files_then_the_global_job(
         context.update_cursor(waiting.cursor)
         assert isinstance(sensor(context), dg.SkipReason)
         # The file run happens, then a new day arrives: only it gets a file run.
-        dg.materialize(
-            [file_records], partition_key=SAMPLE.name, resources=resources, instance=instance
-        )
+        _run_file_job(data_dir, SAMPLE.name, instance)
         _write_day2(data_dir / "raw")
         new_day = sensor(context)
         assert [r.partition_key for r in new_day.run_requests] == [DAY2]
         assert json.loads(new_day.cursor)["pending"].keys() == {DAY2}
         instance.add_dynamic_partitions(RAW_FILES.name, [DAY2])
         context.update_cursor(new_day.cursor)
-        dg.materialize([file_records], partition_key=DAY2, resources=resources, instance=instance)
+        _run_file_job(data_dir, DAY2, instance)
         done = sensor(context)
         [run] = done.run_requests
         assert run.job_name == "papers_job"

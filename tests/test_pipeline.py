@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from pipeline.cli import main
+from pipeline.core import schema
 from pipeline.core.store.versions import VersionStore
 from pipeline.definitions import ASSETS, CHECKS, GLOBAL_ASSETS, build_definitions, build_resources
 from pipeline.settings import PipelineSettings
@@ -96,6 +97,25 @@ def test_materialize_on_the_sample_publishes_every_record(data_dir: Path) -> Non
     validation = json.loads((vdir / "validation.json").read_text())
     assert validation["passed"] is True
     assert (vdir / "data_docs" / "index.html").is_file()
+    _assert_metadata_people_read(result, vdir)
+
+
+def _assert_metadata_people_read(result: dg.ExecuteInProcessResult, vdir: Path) -> None:
+    """Top lists by count as markdown, rates as floats, links into the version."""
+    events = {e.asset_key.to_user_string(): e for e in result.get_asset_materialization_events()}
+    normalized = events["normalized_records"].materialization.metadata
+    rows = normalized["top_tasks"].value.splitlines()[2:]
+    counts = [int(row.rsplit("|", 2)[1]) for row in rows]
+    assert counts and counts == sorted(counts, reverse=True)
+    assert rows[0].startswith("| Image Classification |")
+    clusters = events["clusters"].materialization.metadata
+    assert isinstance(clusters["duplicate_rate"], dg.FloatMetadataValue)
+    assert clusters["duplicate_rate"].value == round(2 / 242, 4)
+    published = events["published_version"].materialization.metadata
+    assert isinstance(published["reject_rate"], dg.FloatMetadataValue)
+    for name, file in (("report", "report.html"), ("dataset_card", "README.md")):
+        assert Path(published[name].value) == vdir.resolve() / file
+    assert Path(published["data_docs"].value) == vdir.resolve() / "data_docs" / "index.html"
 
 
 def test_a_messy_corpus_accounts_for_every_record(data_dir: Path) -> None:
@@ -208,13 +228,63 @@ def test_dagster_definitions_validate() -> None:
     assert "Validation successful" in proc.stdout + proc.stderr
 
 
-def test_every_asset_and_check_has_a_description() -> None:
+# The checks that run as steps of their own and load records.parquet.
+CHECKS_READING_RECORDS = {"records_accounted_for", "rejected_have_reasons", "great_expectations"}
+
+
+def test_every_check_that_reads_records_runs_after_records_is_written() -> None:
+    from dagster._core.execution.api import create_execution_plan
+
+    job = build_definitions(str(REPO / "data")).resolve_job_def("papers_job")
+    plan = create_execution_plan(job)
+    steps = {s.key: s for s in plan.get_all_steps_in_topo_order()}
+    for name in CHECKS_READING_RECORDS:
+        [key] = [k for k in steps if k.endswith(f"_{name}")]
+        assert "records" in steps[key].get_execution_dependency_keys(), key
+    # The invariants of clusters and papers are reported by the steps that build them.
+    assert not [k for k in steps if k.endswith(("_paper_ids_unique", "_papers_match_records"))]
+    assert not [k for k in steps if k.endswith("_cluster_size_bounded")]
+
+
+def test_materialize_all_and_the_global_job_hold_no_partitioned_asset() -> None:
+    defs = build_definitions(str(REPO / "data"))
+    graph = defs.resolve_asset_graph()
+    # "Materialize all" on the lineage page and the catalog takes the executable assets.
+    executable = [k for k in graph.get_all_asset_keys() if graph.get(k).is_executable]
+    assert executable and all(graph.get(k).partitions_def is None for k in executable)
+    job = defs.resolve_job_def("papers_job")
+    selected = job.asset_layer.selected_asset_keys
+    assert selected == set(executable)
+    assert job.partitions_def is None
+    assert job.executor_def.name == "in_process"
+    # The per-file partitions stay, on the op job that reprocesses one file.
+    file_job = defs.resolve_job_def("file_job")
+    assert file_job.partitions_def is not None
+    assert graph.get(dg.AssetKey("file_records")).partitions_def is not None
+
+
+def test_every_table_asset_lists_its_columns_with_their_meaning() -> None:
+    graph = build_definitions(str(REPO / "data")).resolve_asset_graph()
+    tables = [k for k in graph.get_all_asset_keys() if k.to_user_string() != "published_version"]
+    for key in tables:
+        columns = graph.get(key).metadata["dagster/column_schema"].columns
+        assert all(c.description for c in columns), key
+    papers = graph.get(dg.AssetKey("papers")).metadata["dagster/column_schema"].columns
+    assert [c.name for c in papers] == schema.PAPERS.names()
+    n_sightings = next(c for c in papers if c.name == "n_sightings")
+    assert (n_sightings.type, n_sightings.description) == (
+        "Int64",
+        schema.column_doc("papers", "n_sightings"),
+    )
+
     graph = build_definitions(str(REPO / "data")).resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         assert graph.get(key).description, key
     for check in CHECKS:
         for spec in check.check_specs:
             assert spec.description, spec.key
+    for key in graph.asset_check_keys:
+        assert graph.get_check_spec(key).description, key
 
 
 def test_text_and_json_scrapes_publish_together(data_dir: Path) -> None:

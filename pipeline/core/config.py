@@ -168,6 +168,16 @@ class RetentionConfig(_Group):
     keeps all."""
 
 
+class CardConfig(_Group):
+    """What each version's dataset card (README.md) states beyond the data."""
+
+    license: str = Field("unknown", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9.+-]+$")
+    """The licence the card of each new version states, as a Hugging Face licence id
+    (cc-by-4.0, mit, other, ...); unknown by default: the scraped texts' licences vary.
+    It describes a version, it does not change its content: a new value shows on the
+    next version published."""
+
+
 class ExecutionConfig(_Group):
     """How much of the machine a run uses (never what it computes)."""
 
@@ -189,6 +199,7 @@ class PipelineConfig(_Group):
     canonical: CanonicalConfig = Field(default_factory=CanonicalConfig)
     gates: GatesConfig = Field(default_factory=GatesConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    card: CardConfig = Field(default_factory=CardConfig)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
 
     @classmethod
@@ -215,9 +226,10 @@ class PipelineConfig(_Group):
             yield iter(getattr(self, name).model_dump().items())
 
     def output_config(self) -> dict[str, Any]:
-        """The settings that shape a version's content (not how many workers compute it
-        or how long versions are kept): part of the inputs fingerprint."""
-        shaping = self.model_dump(exclude={"execution", "retention"})
+        """The settings that shape a version's content (not how many workers compute it,
+        how long versions are kept or what its card says): part of the inputs
+        fingerprint."""
+        shaping = self.model_dump(exclude={"execution", "retention", "card"})
         return {key: value for group in shaping.values() for key, value in group.items()}
 
     def expectations(self, previous_papers: int | None = None) -> ExpectationSettings:

@@ -150,6 +150,95 @@ FATES = pl.Schema(
 )
 RECORD_STATUSES = ("published", "duplicate", "rejected")
 
+# What each column of a published table means, in the words README's tables use: the
+# dataset card, the report and the UI's column schema are generated from these.
+_SHARED_DOCS = {
+    "paper_id": "16 hex characters of the content hash of the paper's first sighting "
+    "(earliest scrape date, then file and position): stable across runs and machines",
+    "title": "clean text: Unicode NFC, whitespace collapsed, LaTeX remnants resolved",
+    "abstract": "clean text: Unicode NFC, whitespace collapsed, LaTeX remnants resolved",
+    "title_key": "lowercased, punctuation-free title, for matching",
+    "content_hash": "sha256 of the title and abstract after NFC and whitespace collapsing",
+    "arxiv_id": "arXiv id without version suffix (null for text dumps alone)",
+    "doi": "DOI, lowercased, without resolver prefix",
+    "authors": "author names as the source lists them",
+    "published_date": "the earliest publication date a record states",
+    "repo_url": "a code repository a source names in a field of its own (HF githubRepo)",
+    "code_urls": "canonical repository URLs found in the text (GitHub, GitLab, Gitee, "
+    "Bitbucket, Hugging Face)",
+    "code_url": "the first of code_urls, or null",
+    "urls": "every other URL in the text, cleaned",
+    "arxiv_ids": "arXiv ids the text refers to (version suffix split off)",
+    "code_promised": "the abstract says code, models or data are or will be released",
+    "acronym": "the method's short name when the title or abstract defines one",
+    "datasets": "canonical dataset names from pipeline/vocab/, matched on word boundaries",
+    "tasks": "canonical task names from pipeline/vocab/, matched on word boundaries",
+    "n_words": "words in the abstract",
+    "is_reproduction": 'a "[Re] ..." reproduction report',
+    "superseded_by": "the arXiv id of the newer version the abstract points to",
+    "language": "langdetect on the abstract (seeded, reproducible)",
+    "language_prob": "langdetect's probability for language",
+    "first_seen": "the earliest scrape date of the paper's records",
+    "last_seen": "the latest scrape date of the paper's records",
+    "sources": "every raw record: file (relative to raw/), position in it, first line",
+    "scrape_date": "the scrape's date: a date in the file name, else its modification time",
+    "source_file": "the raw file, relative to raw/",
+}
+COLUMN_DOCS: dict[str, dict[str, str]] = {
+    "papers": {
+        **_SHARED_DOCS,
+        "title": "the canonical version's title: " + _SHARED_DOCS["title"],
+        "abstract": "the canonical version's abstract (the most complete abstract, then "
+        "the latest sighting, then the first position): " + _SHARED_DOCS["abstract"],
+        "arxiv_id": "from any record of the paper (null for text dumps alone)",
+        "authors": "from the first record of the paper that lists them",
+        "n_records": "raw records merged into this paper",
+        "n_variants": "distinct title/abstract versions (rows in variants.parquet)",
+        "n_sightings": "distinct raw files the paper appeared in: the trend signal",
+    },
+    "records": {
+        **_SHARED_DOCS,
+        "source_sha256": "sha256 of the raw file",
+        "record_index": "0-based position of the entry in its file",
+        "line_start": "1-based line of the title (of the abstract when no title)",
+        "line_end": "1-based last line of the entry",
+        "title_raw": "the title as found (page chrome removed); null when missing",
+        "abstract_raw": "the abstract as found, wrapped lines kept; null when missing",
+        "flags": "parser observations: undecodable_bytes, chrome_removed, wrapped_abstract",
+        "format": "the reader: text-dump, hf-daily-papers, arxiv-snapshot, json",
+        "parse_error": "why a structured record could not be read, with its line",
+        "reason": "why a rejected record cannot be published; null otherwise",
+        "reason_codes": "the stable codes of the rules a rejected record breaks "
+        "(abstract_missing, bot_comment, language_not_allowed, ...); empty otherwise",
+        "status": "published (the paper's canonical record), duplicate, or rejected",
+        "paper_id": "the paper this record belongs to; null when rejected",
+        "duplicate_kind": "null; exact (same normalised content as the canonical record) "
+        "or near (different text: a revision, a retitle, formatting or LaTeX noise)",
+        "matched_on": "for duplicates, what joined them: content_hash, arxiv_id, doi or similarity",
+        "similarity": "word-3-shingle Jaccard similarity to the paper's canonical text "
+        "(1.0 for exact copies; null when rejected)",
+    },
+    "variants": {
+        **_SHARED_DOCS,
+        "is_canonical": "the version papers.parquet shows",
+        "similarity": "word-3-shingle Jaccard to the canonical version; null for it",
+        "n_records": "raw records with this version's text",
+        "first_seen": "the earliest scrape date of this version's records",
+        "last_seen": "the latest scrape date of this version's records",
+        "sources": "every raw record with this text: file, position, first line",
+    },
+    "files": {
+        "source_file": "path relative to raw/, '/'-separated",
+        "sha256": "sha256 of the file's bytes",
+        "n_bytes": "size of the file",
+        "format": "the detected format, or unknown when rejected before parsing",
+        "status": "ok, empty or rejected",
+        "reason": "why the file is empty or rejected; null when ok",
+        "n_records": "records read from the file",
+        "scrape_date": _SHARED_DOCS["scrape_date"],
+    },
+}
+
 
 class SchemaMismatchError(ValueError):
     """A frame does not have the columns and types its table declares."""
@@ -193,6 +282,15 @@ def _check(actual: pl.Schema, schema: pl.Schema, table: str) -> None:
         problems.append(f"wrong types {wrong}")
     if problems:
         raise SchemaMismatchError(f"table {table!r}: " + "; ".join(problems))
+
+
+PUBLISHED_TABLES = {"papers": PAPERS, "records": RECORDS, "variants": VARIANTS, "files": FILES}
+"""Every table of a published version, by name (its file is ``<name>.parquet``)."""
+
+
+def column_doc(table: str, column: str) -> str:
+    """What ``column`` of the published ``table`` means (empty when undocumented)."""
+    return COLUMN_DOCS.get(table, {}).get(column, "")
 
 
 def empty(schema: pl.Schema) -> pl.DataFrame:

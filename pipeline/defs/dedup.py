@@ -1,7 +1,7 @@
 """Assets of the dedup stage: every record's fate (clusters), the three tables built
 from it (records, variants, papers), and their blocking checks."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import dagster as dg
 import polars as pl
@@ -18,19 +18,34 @@ from pipeline.core.dedup.clustering import (
 )
 from pipeline.core.dedup.near_index import load_index, save_index
 from pipeline.core.dedup.record_texts import RecordSource
-from pipeline.core.store.publish import record_counts
+from pipeline.core.store.counts import record_counts, record_rates
 from pipeline.core.validate import quality
 from pipeline.defs.io import load_columns, scan_asset
-from pipeline.defs.metadata import counts_by, table_metadata
+from pipeline.defs.metadata import column_schema, counts_by, table_metadata
 from pipeline.settings import PipelineSettings
 
 GROUP = "dedup"
+
+
+CLUSTER_SIZE_BOUNDED = dg.AssetCheckSpec(
+    "cluster_size_bounded",
+    asset="clusters",
+    blocking=True,
+    description=(
+        "No paper gathers more records than the max_cluster_size setting: a giant "
+        "cluster means duplicate detection chained unrelated papers together. Blocks "
+        "records, variants and papers from being built on it."
+    ),
+)
 
 
 @dg.asset(
     group_name=GROUP,
     # Read by the step itself: a few columns held, the texts streamed from the files.
     deps=["normalized_records"],
+    # Checked where the clusters are made: the largest one is known there already.
+    check_specs=[CLUSTER_SIZE_BOUNDED],
+    metadata=column_schema("clusters"),
     description=(
         "Duplicate detection: every record's fate, in file order. Records sharing their "
         "normalised text, arXiv id or DOI, or verified near-duplicate text, are one paper "
@@ -38,7 +53,7 @@ GROUP = "dedup"
         "rejected, duplicate_kind, matched_on, similarity to the canonical text."
     ),
 )
-def clusters(settings: PipelineSettings) -> dg.Output[pl.DataFrame]:
+def clusters(settings: PipelineSettings) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """Group records into papers: shared content hash, arXiv id or DOI, or verified
     near-duplicate text (MinHash LSH candidates, exact Jaccard). Signatures and verified
     similarities of texts seen before come from the persisted near index.
@@ -63,15 +78,27 @@ def clusters(settings: PipelineSettings) -> dg.Output[pl.DataFrame]:
     if result.index is not None:
         save_index(result.index, settings.near_index_dir)
     fates = result.records
-    return dg.Output(
+    counts = record_counts(fates)
+    yield dg.Output(
         fates,
         metadata={
             **table_metadata(fates, ["source_file", "record_index", "status", "paper_id"]),
             "records_by_status": dg.MetadataValue.json(counts_by(fates, "status")),
-            **{k: dg.MetadataValue.int(v) for k, v in record_counts(fates).items()},
+            **{k: dg.MetadataValue.int(v) for k, v in counts.items()},
             "dedup": dg.MetadataValue.json(result.stats),
             "largest_cluster": dg.MetadataValue.int(result.stats.get("largest_cluster", 0)),
-            "duplicate_rate_by_kind": dg.MetadataValue.json(_rates(fates)),
+            **{k: dg.MetadataValue.float(v) for k, v in record_rates(counts).items()},
+        },
+    )
+    size = result.stats.get("largest_cluster", 0)
+    limit = config.gates.max_cluster_size
+    yield dg.AssetCheckResult(
+        check_name=CLUSTER_SIZE_BOUNDED.name,
+        passed=size <= limit,
+        description=f"largest paper has {size} records (limit {limit})",
+        metadata={
+            "largest_cluster": size,
+            "titles": dg.MetadataValue.json(result.stats.get("largest_cluster_titles", [])),
         },
     )
 
@@ -79,6 +106,7 @@ def clusters(settings: PipelineSettings) -> dg.Output[pl.DataFrame]:
 @dg.asset(
     group_name=GROUP,
     deps=["normalized_records"],
+    metadata=column_schema("records"),
     description=(
         "Every raw record exactly once, with its fate: status published / duplicate "
         "/ rejected, the paper it belongs to, duplicate_kind, and the reject reason."
@@ -102,6 +130,7 @@ def records(settings: PipelineSettings, clusters: pl.DataFrame) -> dg.Output[pl.
 @dg.asset(
     group_name=GROUP,
     deps=["normalized_records"],
+    metadata=column_schema("variants"),
     description=(
         "Every distinct title/abstract version of each paper with its sources and "
         "its similarity to the canonical version: no version of a text is lost."
@@ -112,19 +141,43 @@ def variants(settings: PipelineSettings, clusters: pl.DataFrame) -> dg.Output[pl
     return dg.Output(table, metadata=table_metadata(table, ["paper_id", "title", "similarity"]))
 
 
+PAPER_IDS_UNIQUE = dg.AssetCheckSpec(
+    "paper_ids_unique",
+    asset="papers",
+    blocking=True,
+    description="paper_id is non-null and unique.",
+)
+PAPERS_MATCH_RECORDS = dg.AssetCheckSpec(
+    "papers_match_records",
+    asset="papers",
+    blocking=True,
+    description=(
+        "Each paper's n_records equals the number of records that point at it (the records' "
+        "paper_id is the one clusters decided, which records.parquet carries as it is)."
+    ),
+)
+
+
 @dg.asset(
     group_name=GROUP,
     deps=["normalized_records"],
+    # Checked where the table is in memory, beside the fates it was built from.
+    check_specs=[PAPER_IDS_UNIQUE, PAPERS_MATCH_RECORDS],
+    metadata=column_schema("papers"),
     description=(
         "One row per paper (see clusters): the canonical version's clean text and fields, "
         "a paper_id derived from its first sighting, sighting history, every source listed."
     ),
 )
-def papers(settings: PipelineSettings, clusters: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+def papers(
+    settings: PipelineSettings, clusters: pl.DataFrame
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
     table = _built_from(settings, clusters, papers_from_fates)
-    return dg.Output(
+    yield dg.Output(
         table, metadata=table_metadata(table, ["paper_id", "title", "n_records", "n_variants"])
     )
+    yield _check_result(PAPER_IDS_UNIQUE, quality.paper_ids_unique(table))
+    yield _check_result(PAPERS_MATCH_RECORDS, quality.papers_match_records(table, clusters))
 
 
 def _built_from(
@@ -155,52 +208,18 @@ def _stored_in_file_order(
     return scan.sort(*RECORD_KEY), narrow.sort(*RECORD_KEY)
 
 
-def _rates(records: pl.DataFrame) -> dict[str, float]:
-    n = max(records.height, 1)
-    kinds = records.drop_nulls("duplicate_kind").group_by("duplicate_kind").len()
-    return {k: round(v / n, 4) for k, v in kinds.iter_rows()}
-
-
 # The checks read a few columns of tables that hold a million rows and their texts: each
 # loads just those (the IO manager cannot narrow a check's own asset, load_columns can).
-_PAPER_COUNTS = ["paper_id", "n_records"]
 _RECORD_FATES = [*RECORD_KEY, "status", "reason", "paper_id"]
 
 
-@dg.asset_check(
-    asset="clusters",
-    blocking=True,
-    description=(
-        "No paper gathers more records than the max_cluster_size setting: a giant "
-        "cluster means duplicate detection chained unrelated papers together. Blocks "
-        "records, variants and papers from being built on it."
-    ),
-)
-def cluster_size_bounded(settings: PipelineSettings) -> dg.AssetCheckResult:
-    fates = load_columns(settings.asset_dir, "clusters", [*RECORD_KEY, "paper_id"])
-    sizes = fates.drop_nulls("paper_id").group_by("paper_id").len()
-    largest = sizes.sort("len", "paper_id", descending=[True, False]).head(1)
-    size = int(largest["len"][0]) if largest.height else 0
-    titles: list[str] = []
-    if largest.height:
-        members = fates.filter(pl.col("paper_id") == largest["paper_id"][0]).select(RECORD_KEY)
-        chosen = (
-            scan_asset(settings.asset_dir, "normalized_records")
-            .select(*RECORD_KEY, "title")
-            .join(members.lazy(), on=list(RECORD_KEY))
-            .collect(engine="streaming")
-        )
-        titles = chosen["title"].drop_nulls().unique().to_list()
-    limit = settings.config().gates.max_cluster_size
+def _check_result(
+    spec: dg.AssetCheckSpec | None, outcome: quality.CheckOutcome
+) -> dg.AssetCheckResult:
+    """A check's result from its outcome; ``spec`` names it when the asset's own step
+    reports it (None inside an @asset_check)."""
     return dg.AssetCheckResult(
-        passed=size <= limit,
-        description=f"largest paper has {size} records (limit {limit})",
-        metadata={"largest_cluster": size, "titles": dg.MetadataValue.json(sorted(titles)[:20])},
-    )
-
-
-def _check_result(outcome: quality.CheckOutcome) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
+        check_name=spec.name if spec else None,
         passed=outcome.passed,
         description=outcome.description,
         metadata={"details": dg.MetadataValue.json(outcome.details)},
@@ -217,7 +236,7 @@ def records_accounted_for(
     settings: PipelineSettings, raw_records: pl.DataFrame
 ) -> dg.AssetCheckResult:
     records = load_columns(settings.asset_dir, "records", list(RECORD_KEY))
-    return _check_result(quality.records_accounted_for(raw_records, records))
+    return _check_result(None, quality.records_accounted_for(raw_records, records))
 
 
 @dg.asset_check(
@@ -227,34 +246,7 @@ def records_accounted_for(
 )
 def rejected_have_reasons(settings: PipelineSettings) -> dg.AssetCheckResult:
     records = load_columns(settings.asset_dir, "records", _RECORD_FATES)
-    return _check_result(quality.rejected_have_reasons(records))
+    return _check_result(None, quality.rejected_have_reasons(records))
 
 
-@dg.asset_check(
-    asset="papers",
-    blocking=True,
-    description="paper_id is non-null and unique.",
-)
-def paper_ids_unique(settings: PipelineSettings) -> dg.AssetCheckResult:
-    papers = load_columns(settings.asset_dir, "papers", ["paper_id"])
-    return _check_result(quality.paper_ids_unique(papers))
-
-
-@dg.asset_check(
-    asset="papers",
-    blocking=True,
-    description="Each paper's n_records equals the number of records that point at it.",
-)
-def papers_match_records(settings: PipelineSettings) -> dg.AssetCheckResult:
-    papers = load_columns(settings.asset_dir, "papers", _PAPER_COUNTS)
-    records = load_columns(settings.asset_dir, "records", ["paper_id"])
-    return _check_result(quality.papers_match_records(papers, records))
-
-
-CHECKS = [
-    records_accounted_for,
-    rejected_have_reasons,
-    paper_ids_unique,
-    papers_match_records,
-    cluster_size_bounded,
-]
+CHECKS = [records_accounted_for, rejected_have_reasons]

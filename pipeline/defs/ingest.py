@@ -17,7 +17,7 @@ from pipeline.core.ingest.file_outputs import collect, find_raw_file, transform_
 from pipeline.core.store.versions import write_parquet_atomic
 from pipeline.core.transform.language import empty_cache
 from pipeline.defs.io import StoredParts
-from pipeline.defs.metadata import counts_by, table_metadata
+from pipeline.defs.metadata import column_schema, counts_by, table_metadata
 from pipeline.defs.transform import field_metadata
 from pipeline.settings import PipelineSettings
 
@@ -58,19 +58,32 @@ def _load_language_cache(settings: PipelineSettings) -> pl.DataFrame:
     return pl.read_parquet(path) if path.is_file() else empty_cache()
 
 
-@dg.asset(
+# One raw file's stored output, by partition. Not an executable asset: the op job
+# file_job materializes its partitions. So "Materialize all" on the lineage page or the
+# catalog (which leaves non-executable assets out) launches the global stages at once,
+# with no partition dialog, while the lineage still shows where collect_records reads.
+file_records = dg.AssetSpec(
+    "file_records",
     partitions_def=RAW_FILES,
     group_name=GROUP,
+    metadata=column_schema("file_records"),
     description=(
         "One raw file (the partition key is its path under raw/), parsed and transformed: "
         "its records with clean text, extracted fields, language and verdict, stored under "
-        "processed/_files until the file or the code changes. Materialize a partition to "
-        "reprocess that file; the global stages pick the result up."
+        "processed/_files until the file or the code changes. Reprocess a file by launching "
+        "file_job for its partition (or a backfill of file_job for many); collect_records "
+        "picks the results up and transforms any file still missing itself."
     ),
 )
-def file_records(
-    context: dg.AssetExecutionContext, settings: PipelineSettings
-) -> dg.MaterializeResult:
+
+
+@dg.op(
+    description=(
+        "Parse and transform the raw file named by the run's partition key, store its "
+        "records under processed/_files, and record a file_records materialization."
+    )
+)
+def transform_file(context: dg.OpExecutionContext, settings: PipelineSettings) -> None:
     relative = context.partition_key
     hashes = settings.hash_cache()
     raw = find_raw_file(settings.raw_dir, relative, hashes)
@@ -89,16 +102,17 @@ def file_records(
     store.put(raw, output)
     write_parquet_atomic(cache, settings.language_cache)
     records = output.records
-    return dg.MaterializeResult(
-        metadata={
-            "status": output.file_row["status"],
-            "reason": output.file_row["reason"] or "",
-            "sha256": raw.sha256 or "",
-            **table_metadata(records, ["record_index", "title", "reason"]),
-            "rejected": int(records["reason"].is_not_null().sum()),
-            "language_detected": stats["detected"],
-            "stored_at": dg.MetadataValue.path(str(store.path(raw))),
-        },
+    metadata = {
+        "status": output.file_row["status"],
+        "reason": output.file_row["reason"] or "",
+        "sha256": raw.sha256 or "",
+        **table_metadata(records, ["record_index", "title", "reason"]),
+        "rejected": int(records["reason"].is_not_null().sum()),
+        "language_detected": stats["detected"],
+        "stored_at": dg.MetadataValue.path(str(store.path(raw))),
+    }
+    context.log_event(
+        dg.AssetMaterialization(file_records.key, partition=relative, metadata=metadata)
     )
 
 
@@ -106,6 +120,7 @@ def file_records(
     deps=[file_records],
     outs={
         "raw_files": dg.AssetOut(
+            metadata=column_schema("raw_files"),
             group_name=GROUP,
             description=(
                 "One row per file under <data_dir>/raw: sha256, detected format, status "
@@ -113,6 +128,7 @@ def file_records(
             ),
         ),
         "raw_records": dg.AssetOut(
+            metadata=column_schema("raw_records"),
             group_name=GROUP,
             description=(
                 "Every title/abstract entry found in the raw files, as found (page chrome "
@@ -120,6 +136,7 @@ def file_records(
             ),
         ),
         "normalized_records": dg.AssetOut(
+            metadata=column_schema("normalized_records"),
             group_name="transform",
             description=(
                 "raw_records with clean title and abstract (Unicode NFC, LaTeX resolved), a "
@@ -154,7 +171,7 @@ def collect_records(
         if is_partition_key(relative):
             context.log_event(
                 dg.AssetMaterialization(
-                    "file_records", partition=relative, metadata={"by": "collect_records"}
+                    file_records.key, partition=relative, metadata={"by": "collect_records"}
                 )
             )
     stats = result.language_stats

@@ -3,6 +3,8 @@
 import dagster as dg
 import polars as pl
 
+from pipeline.core.store.card import CARD, REPORT
+from pipeline.core.store.counts import record_rates
 from pipeline.core.store.provenance import inputs_fingerprint
 from pipeline.core.store.publish import PublishRefusedError, publish_version
 from pipeline.core.validate.evidence import load_evidence, validate_candidate
@@ -72,6 +74,7 @@ def published_version(
                 config.output_config(),
             ),
             settings=resolved.record(),
+            license_id=config.card.license,
         )
     except PublishRefusedError as exc:
         raise dg.Failure(
@@ -90,6 +93,11 @@ def published_version(
             "path": dg.MetadataValue.path(str(result.path)),
             "content_hash": manifest["content_hash"],
             "counts": dg.MetadataValue.json(manifest["counts"]),
+            **{k: dg.MetadataValue.float(v) for k, v in record_rates(manifest["counts"]).items()},
             "code_version": manifest["code_version"],
+            # Into the published version: what stays, unlike the stage's working copies.
+            "report": dg.MetadataValue.path(str(result.path / REPORT)),
+            "dataset_card": dg.MetadataValue.path(str(result.path / CARD)),
+            "data_docs": dg.MetadataValue.path(str(result.path / "data_docs" / "index.html")),
         }
     )

@@ -37,6 +37,8 @@ def previous_papers(settings: PipelineSettings) -> int | None:
     asset="papers",
     blocking=True,
     additional_ins={"raw_files": dg.AssetIn()},
+    # It reads records.parquet too: declared, so it starts only once records is written.
+    additional_deps=["records"],
     description=(
         "Great Expectations suites on papers and records: schema, unique ids, text bounds, "
         "no page chrome or LaTeX left, canonical code URLs, language share, reject and "
@@ -68,7 +70,10 @@ def great_expectations(
         "expectations": len(outcomes),
         "papers_rechecked": papers.height if recheck is None else recheck.height,
         "failed": len(failed),
-        "data_docs": dg.MetadataValue.path(str(settings.evidence_dir / "data_docs")),
+        # This candidate's Data Docs; published_version links the version's own copy.
+        "candidate_data_docs": dg.MetadataValue.path(
+            str(settings.evidence_dir / "data_docs" / "index.html")
+        ),
     }
     if failed:
         kept = VersionStore(settings.store_root).keep_refused(

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 import polars as pl
 
 MAX_EXAMPLES = 10
+# What a re-sighting of a paper changes and nothing else does: a paper whose changes
+# are all among these was only seen again, so it is counted, not listed.
+SIGHTING_FIELDS = frozenset({"n_records", "last_seen", "n_sightings", "sources"})
 
 
 @dataclass(frozen=True)
@@ -22,17 +25,32 @@ class VersionDiff:
     changed: dict[str, list[str]]  # paper_id -> changed columns
     field_counts: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def revised(self) -> dict[str, list[str]]:
+        """The changed papers with a change beyond being seen again (see SIGHTING_FIELDS)."""
+        return {k: v for k, v in self.changed.items() if not SIGHTING_FIELDS.issuperset(v)}
+
+    @property
+    def sighting_only(self) -> int:
+        """How many changed papers were only seen again."""
+        return len(self.changed) - len(self.revised)
+
     def summary(self) -> dict:
-        """A JSON-ready summary with a few example ids of each kind."""
+        """A JSON-ready summary with a few example ids of each kind (revised papers
+        before those only seen again)."""
+        revised = self.revised
+        resighted = [k for k in self.changed if k not in revised]
+        examples = [*revised, *resighted][:MAX_EXAMPLES]
         return {
             "added": len(self.added),
             "removed": len(self.removed),
             "changed": len(self.changed),
+            "sighting_only": self.sighting_only,
             "changed_fields": self.field_counts,
             "examples": {
                 "added": self.added[:MAX_EXAMPLES],
                 "removed": self.removed[:MAX_EXAMPLES],
-                "changed": dict(list(self.changed.items())[:MAX_EXAMPLES]),
+                "changed": {k: self.changed[k] for k in examples},
             },
         }
 

@@ -14,18 +14,16 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core import schema
+from pipeline.core.store.card import DEFAULT_LICENSE, write_card
+from pipeline.core.store.counts import record_counts
 from pipeline.core.store.diff import diff_papers
 from pipeline.core.store.provenance import code_version
+from pipeline.core.store.report import write_report
 from pipeline.core.store.versions import PublishResult, Table, VersionStore
 from pipeline.core.transform.rules import reason_counts
 from pipeline.core.validate import quality
 
-TABLE_SCHEMAS = {
-    "papers": schema.PAPERS,
-    "records": schema.RECORDS,
-    "files": schema.FILES,
-    "variants": schema.VARIANTS,
-}
+TABLE_SCHEMAS = schema.PUBLISHED_TABLES
 
 
 class PublishRefusedError(RuntimeError):
@@ -37,20 +35,6 @@ class PublishRefusedError(RuntimeError):
         names = ", ".join(c.name for c in failed)
         where = f"; candidate kept at {kept}" if kept else ""
         super().__init__(f"publish refused: failed checks: {names}{where}")
-
-
-def record_counts(records: pl.DataFrame) -> dict[str, int]:
-    """Records per status and per duplicate kind, zeros included, for summaries."""
-    by_status = dict(records.group_by("status").len().iter_rows())
-    by_kind = dict(
-        records.drop_nulls("duplicate_kind").group_by("duplicate_kind").len().iter_rows()
-    )
-    return {
-        "records": records.height,
-        **{s: by_status.get(s, 0) for s in schema.RECORD_STATUSES},
-        "duplicates_exact": by_kind.get("exact", 0),
-        "duplicates_near": by_kind.get("near", 0),
-    }
 
 
 def build_manifest(
@@ -92,6 +76,7 @@ def publish_version(
     variants: pl.DataFrame | None = None,
     table_files: Mapping[str, Path] | None = None,
     settings: Mapping | None = None,
+    license_id: str = DEFAULT_LICENSE,
 ) -> PublishResult:
     """Check the tables and publish them as a new version (or find them unchanged).
 
@@ -106,7 +91,9 @@ def publish_version(
     reasons), so a million-record version is published without holding its texts.
 
     ``settings`` (values, and the source of each) are recorded in the manifest, and the
-    changelog names the values that changed since the parent version.
+    changelog names the values that changed since the parent version. A new version
+    also gets its dataset card (README.md, licence ``license_id``) and
+    its report (report.html), written before it becomes visible.
     """
     checks = quality.run_all(raw_records, records, papers) + list(expectations or [])
     given = {"papers": papers, "records": records, "variants": variants}
@@ -136,7 +123,11 @@ def publish_version(
             shutil.copytree(evidence_dir, staging, dirs_exist_ok=True)
         return changelog(parent, staging, manifest["settings"])
 
-    return store.publish(tables, manifest, annotate=annotate, keep=keep)
+    def describe(full: Mapping, staging: Path) -> None:
+        write_card(full, staging, license_id)
+        write_report(full, staging, [store.manifest(v) for v in store.versions()])
+
+    return store.publish(tables, manifest, annotate=annotate, keep=keep, describe=describe)
 
 
 def changelog(parent: Path | None, new: Path, settings: Mapping | None = None) -> dict:

@@ -49,6 +49,9 @@ PARQUET_COMPRESSION = "zstd"
 
 # (parent version dir or None, staging dir of the new version) -> extra manifest fields
 Annotate = Callable[[Path | None, Path], dict]
+# (the new version's full manifest, its staging dir) -> None: writes files for readers
+# (the dataset card, the report) into the version before it becomes visible.
+Describe = Callable[[Mapping, Path], None]
 
 
 class StoreError(RuntimeError):
@@ -237,6 +240,7 @@ class VersionStore:
         manifest: Mapping,
         annotate: Annotate | None = None,
         keep: int = 0,
+        describe: Describe | None = None,
     ) -> PublishResult:
         """Write ``tables`` as a new version unless the latest one has the same content.
 
@@ -249,13 +253,16 @@ class VersionStore:
         with the parent version's directory (None for the first version), under the
         lock, and its result joins the manifest: the changelog is made that way.
         ``keep`` > 0 prunes all but the newest ``keep`` versions afterwards.
+        ``describe`` writes files describing a new version (never called when the
+        content is unchanged): they are part of the version but not of its content
+        hash, which covers the tables alone, so new wording never makes a new version.
         """
         with self.lock():
             self._recover()
             staging = self.root / f"{_STAGING_PREFIX}{uuid.uuid4().hex}"
             staging.mkdir()
             try:
-                result = self._publish_staged(staging, tables, manifest, annotate)
+                result = self._publish_staged(staging, tables, manifest, annotate, describe)
             finally:
                 if staging.exists():
                     shutil.rmtree(staging)
@@ -315,6 +322,7 @@ class VersionStore:
         tables: Mapping[str, Table],
         manifest: Mapping,
         annotate: Annotate | None,
+        describe: Describe | None = None,
     ) -> PublishResult:
         table_info = {}
         for name in sorted(tables):
@@ -346,6 +354,8 @@ class VersionStore:
             "tables": table_info,
         }
         (staging / MANIFEST).write_text(json.dumps(full, indent=2, default=str) + "\n")
+        if describe is not None:
+            describe(full, staging)
         _fsync_file(staging / MANIFEST)
         _fsync_dir(staging)
         staging.rename(self.root / version)  # atomic: the version appears complete or not at all
