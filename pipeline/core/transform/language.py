@@ -4,10 +4,11 @@ The dataset's ``language``/``language_prob`` are langdetect's answers (seed
 LANGDETECT_SEED, N_TRIALS trials, the first DETECT_PREFIX_CHARS characters), and two
 engines give them:
 
-* ``"compiled"`` (the default): :mod:`pipeline.core.transform.language_kernel`, langdetect's
-  detection restated over arrays and compiled with numba, built from langdetect's own
-  profiles: the same answers bit for bit (tests hold it), ~50x faster, and run on
-  threads since the kernel releases the GIL (so no worker processes to start).
+* ``"compiled"`` (the default): :mod:`pipeline.core.transform.language_kernel`,
+  langdetect's detection restated over arrays and compiled with numba, built from
+  langdetect's own profiles: the same answers bit for bit (tests hold it), ~50x
+  faster, and run on threads since the kernel releases the GIL (so no worker
+  processes to start).
 * ``"langdetect"``: the package itself, one text at a time in the calling thread: the
   reference, and the fallback should the compiled engine ever disagree with it (a
   self-check on a few texts runs before first use; a mismatch warns and falls back).

@@ -7,11 +7,11 @@ million records it was 90% of the time. This module is a line-by-line restatemen
 
 * ``Detector.append``: URL and e-mail removal and ``NGram.normalize_vi`` stay
   langdetect's own regexes in Python (:func:`prepared_text`, skipped only when the
-  text lacks what the pattern needs: "://", "@", a combining mark); the space
-  collapsing and the 10,000-character cut are in the kernel.
+  text lacks what the pattern needs: "://", "@", a combining mark) and the
+  10,000-character cut after them; the space collapsing is in the kernel.
 * ``cleaning_text``: Latin letters ('A'..'z', ASCII order, so "[\\]^_`" too) against
-  the non-Latin flag of :mod:`pipeline.core.transform.language_profiles`; when non-Latin wins
-  two to one, 'A'..'z' are dropped.
+  the non-Latin flag of :mod:`pipeline.core.transform.language_profiles`; when
+  non-Latin wins two to one, 'A'..'z' are dropped.
 * ``_extract_ngrams`` with ``NGram.add_char``: the three-character window, its reset
   on a space, the capital-word rule, 1- to 3-grams in that order, kept only if in the
   profiles (a hash-table row instead of the string).
@@ -26,8 +26,8 @@ million records it was 90% of the time. This module is a line-by-line restatemen
   the best is the first language, in profile order, with the largest probability.
 
 Kernels are cached on disk (``cache=True``); ``nogil=True`` lets threads run them at
-once (:func:`pipeline.core.transform.language.detect_languages`). Tests hold the answers equal to
-langdetect's on real and generated texts, probabilities included.
+once (:func:`pipeline.core.transform.language.detect_languages`). Tests hold the
+answers equal to langdetect's on real and generated texts, probabilities included.
 """
 
 from __future__ import annotations

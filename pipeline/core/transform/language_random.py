@@ -3,8 +3,8 @@
 Why: langdetect's answers depend on its random draws. Each detection seeds a fresh
 ``random.Random`` with ``random.seed(seed)``, then every trial draws one ``gauss``
 (alpha's jitter) and n-gram picks with ``choice``. To give langdetect's own answers,
-the compiled detector (:mod:`pipeline.core.transform.language_kernel`) must draw the very same
-numbers, so this module restates CPython 3.11's generator:
+the compiled detector (:mod:`pipeline.core.transform.language_kernel`) must draw the
+very same numbers, so this module restates CPython 3.11's generator:
 
 * seeding (``_randommodule.c`` ``random_seed`` -> ``init_by_array``): the absolute
   value of the int seed, cut into 32-bit words, least significant first, fed to the
