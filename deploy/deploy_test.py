@@ -252,7 +252,7 @@ def run_all(tmp: Path, pg_root: Path) -> str:
     world = _up(tmp, pg_root)
     files = scrapes.scrape_files()[:4]
     sensor = sensor_phase(world, files[0])
-    operations.stop_sensor(world.url, sensor)
+    operations.stop_sensor(world.url, "new_raw_files", sensor)
     spread = backfill_phase(world, files[1:])
     local: list[Child] = []
     crash = crash_phase(world, lambda: local.append(start_local_run(world, files)))

@@ -7,6 +7,8 @@ holds for a user clicking the same buttons.
 
 from __future__ import annotations
 
+import time
+
 from deploy.processes import DeployError, wait_for
 from deploy.stack import LOCATION, REPOSITORY, graphql
 
@@ -69,10 +71,36 @@ def start_sensor(url: str, name: str, timeout: float = 120) -> str:
     return wait_for(f"sensor {name} to start", attempt, timeout, 2.0)
 
 
-def stop_sensor(url: str, state_id: str) -> None:
-    result = graphql(url, _STOP_SENSOR, {"id": state_id})["stopSensor"]
-    if result["__typename"] != "StopSensorMutationResult":
-        raise DeployError(f"stopSensor: {result}")
+_SENSOR_STATUS = """
+query($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { sensorState { status } }
+  }
+}"""
+
+
+def _sensor_status(url: str, name: str) -> str | None:
+    selector = {**_REPO, "sensorName": name}
+    result = graphql(url, _SENSOR_STATUS, {"selector": selector})["sensorOrError"]
+    return result["sensorState"]["status"] if result["__typename"] == "Sensor" else None
+
+
+def stop_sensor(url: str, name: str, state_id: str, settle: float = 8.0) -> None:
+    """Turn the sensor off, and make sure it stays off: a tick that was being evaluated
+    when it was stopped writes the sensor's state back when it ends, with the status
+    it read (RUNNING), which restarts the sensor. So stop, wait ``settle`` seconds
+    (longer than a tick), and stop again until the status stays STOPPED."""
+
+    def stopped_for_good() -> bool:
+        result = graphql(url, _STOP_SENSOR, {"id": state_id})["stopSensor"]
+        if result["__typename"] != "StopSensorMutationResult":
+            raise DeployError(f"stopSensor: {result}")
+        first = _sensor_status(url, name)
+        time.sleep(settle)  # one tick's length: the only way to see a late write-back
+        return first == "STOPPED" and _sensor_status(url, name) == "STOPPED"
+
+    wait_for(f"sensor {name} to stay stopped", stopped_for_good, 120, 0.1)
 
 
 def launch_job(url: str, job: str, tags: dict[str, str] | None = None) -> str:
