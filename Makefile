@@ -8,7 +8,7 @@ DATA_DIR ?= data
 # Great Expectations reports usage over the network unless told not to.
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run test dev lint format lock clean bench profile
+.PHONY: install run test dev lint format lock clean bench profile deploy-install deploy-test serve
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,28 @@ dev: install
 	$(BIN)/python -c 'from pathlib import Path; from pipeline.cli import dagster_home_for; dagster_home_for(Path("$(DATA_DIR)"))'
 	DAGSTER_HOME=$(abspath $(DATA_DIR))/.dagster PAPERS_PIPELINE_DATA_DIR=$(abspath $(DATA_DIR)) \
 		$(BIN)/dagster dev -w workspace.yaml
+
+## the deployment extras: dagster-postgres, dagster-celery, Celery with Redis, psycopg2
+DEPLOY_STAMP := $(VENV)/.deploy-stamp
+$(DEPLOY_STAMP): $(STAMP) pyproject.toml requirements.lock deploy/requirements-nodeps.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev,deploy]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r deploy/requirements-nodeps.txt
+	touch $(DEPLOY_STAMP)
+
+deploy-install: $(DEPLOY_STAMP)
+
+## end to end on PostgreSQL, the daemon, queued runs and two Celery workers (installs
+## PostgreSQL and Redis from Debian's packages when missing; stops all it started)
+DEPLOY_TIMEOUT ?= 600
+deploy-test: deploy-install
+	timeout -k 20 $$(( $(DEPLOY_TIMEOUT) + 60 )) $(BIN)/python -m deploy.deploy_test --timeout $(DEPLOY_TIMEOUT)
+
+## production-style local start: webserver (http://127.0.0.1:$(PORT)) and daemon on PostgreSQL,
+## logs at INFO; PostgreSQL under $(DATA_DIR)/.postgres unless PAPERS_DAGSTER_PG_URL is set
+PORT ?= 3000
+CELERY_WORKERS ?= 0
+serve: deploy-install
+	$(BIN)/python -m deploy.serve --data-dir $(DATA_DIR) --port $(PORT) --celery-workers $(CELERY_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .
