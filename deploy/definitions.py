@@ -51,9 +51,8 @@ papers_job = dg.define_asset_job(
     tags={**(base.papers_job.tags or {}), "dagster/retry_strategy": "ALL_STEPS"},
     executor_def=dg.in_process_executor,
 )
-file_job = dg.define_asset_job(
-    base.file_job.name,
-    selection=base.file_job.selection,
+file_job = base.file_job.graph.to_job(
+    name=base.file_job.name,
     partitions_def=base.file_job.partitions_def,
     description=base.file_job.description,
     tags=base.file_job.tags,
