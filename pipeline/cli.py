@@ -94,6 +94,7 @@ def _run(data_dir: Path, force: bool = False, config_file: Path | None = None) -
     import dagster as dg  # deferred: `path` and unchanged reruns must answer instantly
 
     from pipeline.core.store.locking import RunInProgressError, run_lock
+    from pipeline.defs.ingest import FORCE_TAG
 
     home = dagster_home_for(data_dir)
     instance = dg.DagsterInstance.from_config(str(home))
@@ -116,7 +117,7 @@ def _run(data_dir: Path, force: bool = False, config_file: Path | None = None) -
                     "execution": {"config": {"in_process": {}}},
                     "loggers": {"console": {"config": {"log_level": "INFO"}}},
                 },
-                tags={"launched_by": "cli"},
+                tags={"launched_by": "cli", **({FORCE_TAG: "true"} if force else {})},
             )
     except RunInProgressError as exc:
         raise CliError(str(exc)) from exc
@@ -262,7 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument(
                 "--force",
                 action="store_true",
-                help="run the job even when raw files, code and settings are unchanged",
+                help=(
+                    "run the job even when raw files, code and settings are unchanged, "
+                    "re-hashing and re-transforming every raw file (no stored per-file output "
+                    "or remembered hash is trusted)"
+                ),
             )
         if name in ("run", "config"):
             cmd.add_argument(

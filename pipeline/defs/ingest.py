@@ -22,6 +22,9 @@ from pipeline.defs.transform import field_metadata
 from pipeline.settings import PipelineSettings
 
 GROUP = "ingest"
+# A run tagged FORCE_TAG=true (``pipeline run --force``, or set by hand on a UI launch)
+# trusts nothing remembered: every raw file is hashed, parsed and transformed again.
+FORCE_TAG = "papers/force"
 RAW_FILES = dg.DynamicPartitionsDefinition(name="raw_files")
 # Dagster refuses these in partition keys; such a file is still processed by the
 # global stage, it just gets no partition of its own.
@@ -132,6 +135,7 @@ def collect_records(
     here in batches; the raw_files partitions are then synced to the files found."""
     config = settings.config()  # first: a bad setting fails here, before anything is written
     hashes = settings.hash_cache()
+    force = context.run.tags.get(FORCE_TAG) == "true"
     result = collect(
         settings.raw_dir,
         settings.file_outputs(config),
@@ -140,6 +144,7 @@ def collect_records(
         workers=config.execution.workers or None,
         progress=context.log.info,
         hashes=hashes,
+        force=force,
     )
     hashes.save()
     added, removed = sync_partitions(context.instance, result.files["source_file"].to_list())
