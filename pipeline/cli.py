@@ -22,7 +22,6 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
-RUN_LOCK = ".run.lock"
 # No telemetry: the pipeline runs on machines without internet access. One global run
 # at a time (runs of one data directory share its intermediate tables); per-file
 # partition runs write only their own entries, so two of them (one per core) may run
@@ -93,8 +92,8 @@ def _run(data_dir: Path, force: bool = False, config_file: Path | None = None) -
         return EXIT_OK
     import dagster as dg  # deferred: `path` and unchanged reruns must answer instantly
 
-    from pipeline.core.store.locking import RunInProgressError, run_lock
     from pipeline.defs.ingest import FORCE_TAG
+    from pipeline.defs.run_lease import PID_TAG, fail_dead_cli_runs
 
     home = dagster_home_for(data_dir)
     instance = dg.DagsterInstance.from_config(str(home))
@@ -107,20 +106,24 @@ def _run(data_dir: Path, force: bool = False, config_file: Path | None = None) -
         "papers_job_for",
         reconstructable_args=(str(data_dir), None if config_file is None else str(config_file)),
     )
-    try:
-        with run_lock(data_dir / "processed" / RUN_LOCK):
-            result = dg.execute_job(
-                job,
-                instance=instance,
-                raise_on_error=False,
-                run_config={
-                    "execution": {"config": {"in_process": {}}},
-                    "loggers": {"console": {"config": {"log_level": "INFO"}}},
-                },
-                tags={"launched_by": "cli", **({FORCE_TAG: "true"} if force else {})},
-            )
-    except RunInProgressError as exc:
-        raise CliError(str(exc)) from exc
+    fail_dead_cli_runs(instance)  # a killed CLI's run must not hold the data directory
+    # The job's own steps take the data directory's lock (pipeline.defs.run_lease), so a
+    # UI run and this one never run together; the pid tag lets a later run see this
+    # process died if it is killed.
+    result = dg.execute_job(
+        job,
+        instance=instance,
+        raise_on_error=False,
+        run_config={
+            "execution": {"config": {"in_process": {}}},
+            "loggers": {"console": {"config": {"log_level": "INFO"}}},
+        },
+        tags={
+            "launched_by": "cli",
+            PID_TAG: str(os.getpid()),
+            **({FORCE_TAG: "true"} if force else {}),
+        },
+    )
     if not result.success:
         raise CliError(_failure_reason(result))
     events = result.asset_materializations_for_node("published_version")

@@ -18,6 +18,7 @@ from pipeline.core.store.versions import write_parquet_atomic
 from pipeline.core.transform.language import empty_cache
 from pipeline.defs.io import StoredParts
 from pipeline.defs.metadata import counts_by, table_metadata
+from pipeline.defs.run_lease import claim_data_dir
 from pipeline.defs.transform import field_metadata
 from pipeline.settings import PipelineSettings
 
@@ -134,6 +135,7 @@ def collect_records(
     """Every raw file's records: stored per-file outputs where current, the rest computed
     here in batches; the raw_files partitions are then synced to the files found."""
     config = settings.config()  # first: a bad setting fails here, before anything is written
+    claim_data_dir(context, settings.processed_dir)  # then: one run per data directory
     hashes = settings.hash_cache()
     force = context.run.tags.get(FORCE_TAG) == "true"
     result = collect(
