@@ -130,10 +130,17 @@ def read_file(
     if not parsed:
         row.update(
             status="empty",
-            reason="empty file" if not data.strip() else "no entries found (only page chrome)",
+            reason=_empty_reason(data),
         )
     row["n_records"] = len(parsed)
     return row, _record_rows(relative, sha, fmt, parsed, row["scrape_date"])
+
+
+def _empty_reason(data: bytes) -> str:
+    """Why a file gave no entries: nothing in it, only whitespace, or only chrome."""
+    if not data:
+        return "empty file"
+    return "only whitespace" if not data.strip() else "no entries found (only page chrome)"
 
 
 def read_or_reject(
