@@ -9,6 +9,7 @@ by users and schedulers: change it only with a migration note.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -137,12 +138,17 @@ def _failure_reason(result) -> str:
     """One line naming what failed: the failed checks, else the failing step's error."""
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     if failed:
-        names = ", ".join(e.check_name for e in failed)
         kept = [
             e.metadata["refused_candidate"].value
             for e in failed
             if "refused_candidate" in e.metadata
         ]
+        names = ", ".join(
+            e.check_name + _failed_expectations(e.metadata["refused_candidate"].value)
+            if "refused_candidate" in e.metadata
+            else e.check_name
+            for e in failed
+        )
         where = f"; candidate kept at {kept[0]}" if kept else ""
         return f"run {result.run_id[:8]} failed checks: {names}{where}"
     for event in result.all_events:
@@ -151,6 +157,28 @@ def _failure_reason(result) -> str:
             message = error.message.strip().splitlines()[0] if error else "unknown error"
             return f"run {result.run_id[:8]} failed in {event.step_key}: {message}"
     return f"run {result.run_id[:8]} failed"
+
+
+def _failed_expectations(candidate: str) -> str:
+    """`` (name: N unexpected, ...)``: the failed expectations a refused candidate's
+    validation.json records, so the one line names the cause, not only the check."""
+    try:
+        checks = json.loads((Path(candidate) / "validation.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    parts = []
+    for check in checks.get("checks", []):
+        if not check.get("passed", True):
+            details = check.get("details") or {}
+            if details.get("unexpected") is not None:  # row-wise: how many rows failed
+                rows = details.get("rows")
+                count = f": {details['unexpected']}{f' of {rows}' if rows else ''} unexpected"
+            elif "observed" in details:  # table-level: the value that failed
+                count = f": observed {json.dumps(details['observed'], default=str)[:80]}"
+            else:
+                count = ""
+            parts.append(f"{check['name']}{count}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _path(data_dir: Path) -> int:
