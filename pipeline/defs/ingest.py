@@ -14,6 +14,7 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.ingest.file_outputs import collect, find_raw_file, transform_files
+from pipeline.core.store.leftovers import clear_leftovers
 from pipeline.core.store.versions import write_parquet_atomic
 from pipeline.core.transform.language import empty_cache
 from pipeline.defs.io import StoredParts
@@ -136,6 +137,8 @@ def collect_records(
     here in batches; the raw_files partitions are then synced to the files found."""
     config = settings.config()  # first: a bad setting fails here, before anything is written
     claim_data_dir(context, settings.processed_dir)  # then: one run per data directory
+    for path in clear_leftovers(settings.processed_dir):  # what killed runs left behind
+        context.log.info(f"removed leftover {path}")
     hashes = settings.hash_cache()
     force = context.run.tags.get(FORCE_TAG) == "true"
     result = collect(
