@@ -17,6 +17,7 @@ from pipeline.core.ingest.file_outputs import collect, find_raw_file, transform_
 from pipeline.core.store.leftovers import clear_leftovers
 from pipeline.core.store.versions import write_parquet_atomic
 from pipeline.core.transform.language import empty_cache
+from pipeline.defs.errors import os_errors_named
 from pipeline.defs.io import StoredParts
 from pipeline.defs.metadata import counts_by, table_metadata
 from pipeline.defs.run_lease import claim_data_dir
@@ -130,6 +131,7 @@ def file_records(
         ),
     },
 )
+@os_errors_named
 def collect_records(
     context: dg.AssetExecutionContext, settings: PipelineSettings
 ) -> tuple[dg.Output, dg.Output, dg.Output]:

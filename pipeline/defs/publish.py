@@ -7,6 +7,7 @@ from pipeline.core.store.provenance import inputs_fingerprint
 from pipeline.core.store.publish import PublishRefusedError, publish_version
 from pipeline.core.validate.evidence import load_evidence, validate_candidate
 from pipeline.defs.dedup import RECORD_KEY
+from pipeline.defs.errors import os_errors_named
 from pipeline.defs.io import asset_path
 from pipeline.defs.run_lease import claim_data_dir
 from pipeline.defs.validate import previous_papers
@@ -33,6 +34,7 @@ PAPER_COLUMNS = ["paper_id", "content_hash", "n_records"]
         "LATEST pointing at it. Same content as the latest version: no new version."
     ),
 )
+@os_errors_named
 def published_version(
     context: dg.AssetExecutionContext,
     settings: PipelineSettings,
