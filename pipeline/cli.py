@@ -9,6 +9,7 @@ by users and schedulers: change it only with a migration note.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -22,7 +23,6 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
-RUN_LOCK = ".run.lock"
 # No telemetry: the pipeline runs on machines without internet access. One global run
 # at a time (runs of one data directory share its intermediate tables); per-file
 # partition runs write only their own entries, so two of them (one per core) may run
@@ -103,7 +103,8 @@ def _run(data_dir: Path, force: bool = False, config_file: Path | None = None) -
         return EXIT_OK
     import dagster as dg  # deferred: `path` and unchanged reruns must answer instantly
 
-    from pipeline.core.store.locking import RunInProgressError, run_lock
+    from pipeline.defs.ingest import FORCE_TAG
+    from pipeline.defs.run_lease import PID_TAG, fail_dead_cli_runs
 
     home = dagster_home_for(data_dir)
     instance = dg.DagsterInstance.from_config(str(home))
@@ -116,18 +117,22 @@ def _run(data_dir: Path, force: bool = False, config_file: Path | None = None) -
         "papers_job_for",
         reconstructable_args=(str(data_dir), None if config_file is None else str(config_file)),
     )
-    try:
-        with run_lock(data_dir / "processed" / RUN_LOCK):
-            result = dg.execute_job(
-                job,
-                instance=instance,
-                raise_on_error=False,
-                # papers_job's executor is the in-process one (see definitions.py).
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-                tags={"launched_by": "cli"},
-            )
-    except RunInProgressError as exc:
-        raise CliError(str(exc)) from exc
+    fail_dead_cli_runs(instance)  # a killed CLI's run must not hold the data directory
+    # The job's own steps take the data directory's lock (pipeline.defs.run_lease), so a
+    # UI run and this one never run together; the pid tag lets a later run see this
+    # process died if it is killed.
+    result = dg.execute_job(
+        job,
+        instance=instance,
+        raise_on_error=False,
+        # papers_job's executor is the in-process one (see definitions.py).
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        tags={
+            "launched_by": "cli",
+            PID_TAG: str(os.getpid()),
+            **({FORCE_TAG: "true"} if force else {}),
+        },
+    )
     if not result.success:
         raise CliError(_failure_reason(result))
     events = result.asset_materializations_for_node("published_version")
@@ -141,12 +146,17 @@ def _failure_reason(result) -> str:
     """One line naming what failed: the failed checks, else the failing step's error."""
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     if failed:
-        names = ", ".join(e.check_name for e in failed)
         kept = [
             e.metadata["refused_candidate"].value
             for e in failed
             if "refused_candidate" in e.metadata
         ]
+        names = ", ".join(
+            e.check_name + _failed_expectations(e.metadata["refused_candidate"].value)
+            if "refused_candidate" in e.metadata
+            else e.check_name
+            for e in failed
+        )
         where = f"; candidate kept at {kept[0]}" if kept else ""
         return f"run {result.run_id[:8]} failed checks: {names}{where}"
     for event in result.all_events:
@@ -155,6 +165,28 @@ def _failure_reason(result) -> str:
             message = error.message.strip().splitlines()[0] if error else "unknown error"
             return f"run {result.run_id[:8]} failed in {event.step_key}: {message}"
     return f"run {result.run_id[:8]} failed"
+
+
+def _failed_expectations(candidate: str) -> str:
+    """`` (name: N unexpected, ...)``: the failed expectations a refused candidate's
+    validation.json records, so the one line names the cause, not only the check."""
+    try:
+        checks = json.loads((Path(candidate) / "validation.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    parts = []
+    for check in checks.get("checks", []):
+        if not check.get("passed", True):
+            details = check.get("details") or {}
+            if details.get("unexpected") is not None:  # row-wise: how many rows failed
+                rows = details.get("rows")
+                count = f": {details['unexpected']}{f' of {rows}' if rows else ''} unexpected"
+            elif "observed" in details:  # table-level: the value that failed
+                count = f": observed {json.dumps(details['observed'], default=str)[:80]}"
+            else:
+                count = ""
+            parts.append(f"{check['name']}{count}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _path(data_dir: Path) -> int:
@@ -290,7 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument(
                 "--force",
                 action="store_true",
-                help="run the job even when raw files, code and settings are unchanged",
+                help=(
+                    "run the job even when raw files, code and settings are unchanged, "
+                    "re-hashing and re-transforming every raw file (no stored per-file output "
+                    "or remembered hash is trusted)"
+                ),
             )
         if name in ("run", "config"):
             cmd.add_argument(

@@ -377,6 +377,9 @@ def test_a_refused_publish_keeps_latest_and_the_candidate(
     err = capsys.readouterr().err.strip().splitlines()[-1]  # after the progress lines
     assert err.startswith("error: run ")
     assert "failed checks: great_expectations" in err
+    # ... and names the failed expectations with their counts, not only the check.
+    assert "great_expectations (papers.not_empty: observed 0, " in err
+    assert "records.reject_rate: 10 of 10 unexpected)" in err
     assert store.latest() == "v0001"
     assert store.versions() == ["v0001"]
     [kept] = list((store.root / "_refused").iterdir())

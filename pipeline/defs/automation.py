@@ -16,6 +16,7 @@ from pipeline.core.ingest.file_outputs import RawFile, find_raw_files
 from pipeline.core.ingest.raw_files import list_raw_files
 from pipeline.core.store.provenance import inputs_fingerprint
 from pipeline.defs.ingest import RAW_FILES, is_partition_key, partition_changes
+from pipeline.defs.run_lease import fail_dead_cli_runs
 from pipeline.settings import PipelineSettings
 
 SENSOR_INTERVAL_SECONDS = 60
@@ -76,6 +77,7 @@ def build_automation(global_job: Any, file_job: Any) -> tuple[list, list]:
         ),
     )
     def new_raw_files(context: dg.SensorEvaluationContext, settings: PipelineSettings):
+        fail_dead_cli_runs(context.instance)  # a killed CLI run must not block the queue
         cursor = json.loads(context.cursor) if context.cursor else {}
         pending: dict[str, str] = cursor.get("pending", {})
         state = raw_dir_state(settings)

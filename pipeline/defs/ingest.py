@@ -14,14 +14,20 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.ingest.file_outputs import collect, find_raw_file, transform_files
+from pipeline.core.store.leftovers import clear_leftovers
 from pipeline.core.store.versions import write_parquet_atomic
 from pipeline.core.transform.language import empty_cache
+from pipeline.defs.errors import os_errors_named
 from pipeline.defs.io import StoredParts
 from pipeline.defs.metadata import column_schema, counts_by, table_metadata
+from pipeline.defs.run_lease import claim_data_dir
 from pipeline.defs.transform import field_metadata
 from pipeline.settings import PipelineSettings
 
 GROUP = "ingest"
+# A run tagged FORCE_TAG=true (``pipeline run --force``, or set by hand on a UI launch)
+# trusts nothing remembered: every raw file is hashed, parsed and transformed again.
+FORCE_TAG = "papers/force"
 RAW_FILES = dg.DynamicPartitionsDefinition(name="raw_files")
 # Dagster refuses these in partition keys; such a file is still processed by the
 # global stage, it just gets no partition of its own.
@@ -147,13 +153,18 @@ def transform_file(context: dg.OpExecutionContext, settings: PipelineSettings) -
         ),
     },
 )
+@os_errors_named
 def collect_records(
     context: dg.AssetExecutionContext, settings: PipelineSettings
 ) -> tuple[dg.Output, dg.Output, dg.Output]:
     """Every raw file's records: stored per-file outputs where current, the rest computed
     here in batches; the raw_files partitions are then synced to the files found."""
     config = settings.config()  # first: a bad setting fails here, before anything is written
+    claim_data_dir(context, settings.processed_dir)  # then: one run per data directory
+    for path in clear_leftovers(settings.processed_dir):  # what killed runs left behind
+        context.log.info(f"removed leftover {path}")
     hashes = settings.hash_cache()
+    force = context.run.tags.get(FORCE_TAG) == "true"
     result = collect(
         settings.raw_dir,
         settings.file_outputs(config),
@@ -163,6 +174,7 @@ def collect_records(
         progress=context.log.info,
         hashes=hashes,
         language_engine=config.execution.language_engine,
+        force=force,
     )
     hashes.save()
     added, removed = sync_partitions(context.instance, result.files["source_file"].to_list())

@@ -9,7 +9,9 @@ from pipeline.core.store.provenance import inputs_fingerprint
 from pipeline.core.store.publish import PublishRefusedError, publish_version
 from pipeline.core.validate.evidence import load_evidence, validate_candidate
 from pipeline.defs.dedup import RECORD_KEY
+from pipeline.defs.errors import os_errors_named
 from pipeline.defs.io import asset_path
+from pipeline.defs.run_lease import claim_data_dir
 from pipeline.defs.validate import previous_papers
 from pipeline.settings import PipelineSettings
 
@@ -34,6 +36,7 @@ PAPER_COLUMNS = ["paper_id", "content_hash", "n_records"]
         "LATEST pointing at it. Same content as the latest version: no new version."
     ),
 )
+@os_errors_named
 def published_version(
     context: dg.AssetExecutionContext,
     settings: PipelineSettings,
@@ -45,6 +48,7 @@ def published_version(
     """Check the tables once more and publish them atomically."""
     resolved = settings.resolved()
     config = resolved.config
+    claim_data_dir(context, settings.processed_dir)  # still ours (or ours now, run alone)
     outcomes = load_evidence(settings.evidence_dir, papers, records)
     if outcomes is None:  # materialized alone, without this run's check: validate here
         bounds = config.expectations(previous_papers(settings))
@@ -82,6 +86,7 @@ def published_version(
             metadata={"failed_checks": dg.MetadataValue.json([c.to_dict() for c in exc.failed])},
         ) from exc
     manifest = result.manifest
+    claim_data_dir(context, settings.processed_dir, release=True)
     context.log.info(
         f"version {result.version} {'unchanged' if result.unchanged else 'published'}: "
         f"{result.path}"

@@ -19,6 +19,17 @@ _BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
 BINARY_SNIFF_BYTES = 64 * 1024
 BINARY_MAX_CONTROL_SHARE = 0.10
 BINARY_MAX_UNDECODABLE_LINE_SHARE = 0.5
+# Byte-order marks of the encodings other than UTF-8 an editor or a Windows export may
+# write; UTF-32 first (its little-endian BOM begins with UTF-16's). Such a file is text,
+# so "binary file: contains NUL bytes" would send its owner looking for the wrong cause.
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 text (little-endian BOM)"),
+    (b"\x00\x00\xfe\xff", "UTF-32 text (big-endian BOM)"),
+    (b"\xff\xfe", "UTF-16 text (little-endian BOM)"),
+    (b"\xfe\xff", "UTF-16 text (big-endian BOM)"),
+)
+# Without a BOM, UTF-16 of Latin text has a NUL in (nearly) every other byte.
+UTF16_MIN_NUL_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -34,11 +45,25 @@ def binary_reason(data: bytes) -> str | None:
     head = data[:BINARY_SNIFF_BYTES]
     if not head:
         return None
+    for bom, encoding in _WIDE_BOMS:
+        if head.startswith(bom):
+            return f"{encoding}, not UTF-8: re-encode the file as UTF-8"
     if b"\x00" in head:
-        return "binary file: contains NUL bytes"
+        return _utf16_without_bom(head) or "binary file: contains NUL bytes"
     controls = len(head) - len(head.translate(None, _BINARY_BYTES))
     if controls / len(head) > BINARY_MAX_CONTROL_SHARE:
         return f"binary file: {controls / len(head):.0%} control bytes"
+    return None
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """ "UTF-16 text ..." when NULs fill one byte of each pair (Latin text in UTF-16)."""
+    for parity, order in ((1, "little-endian"), (0, "big-endian")):
+        half = head[parity::2]
+        if half and half.count(0) / len(half) >= UTF16_MIN_NUL_SHARE:
+            other = head[1 - parity :: 2]
+            if other.count(0) / max(len(other), 1) < 1 - UTF16_MIN_NUL_SHARE:
+                return f"UTF-16 text ({order}, no BOM), not UTF-8: re-encode the file as UTF-8"
     return None
 
 

@@ -22,6 +22,7 @@ archive never holds more than one batch's intermediate columns at once.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -35,7 +36,8 @@ import polars as pl
 from pipeline.core import schema
 from pipeline.core.ingest.hash_cache import HashCache
 from pipeline.core.ingest.hashing import file_sha256
-from pipeline.core.ingest.raw_files import list_raw_files, read_or_reject, scrape_date
+from pipeline.core.ingest.raw_files import read_or_reject, refused_row, scrape_date
+from pipeline.core.ingest.raw_listing import display_name, scan_raw_dir
 from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP
 from pipeline.core.store.provenance import modules_version
 from pipeline.core.store.versions import write_parquet_atomic
@@ -85,13 +87,15 @@ def _record_bounds(bounds: ExpectationSettings) -> dict:
 
 @dataclass(frozen=True)
 class RawFile:
-    """A raw file as found: path relative to the raw directory, sha256 (None when it
-    cannot be read) and scrape date."""
+    """A raw file as found: path relative to the raw directory (surrogate-escaped where
+    the name is not UTF-8), sha256 (None when it cannot be read), scrape date, and why
+    it is not read at all when it is no regular file (see :mod:`.raw_listing`)."""
 
     path: Path
     relative: str
     sha256: str | None
     scraped: date | None
+    refused: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,8 @@ class FileOutputStore:
 
     def key(self, raw: RawFile) -> str:
         parts = [raw.relative, raw.sha256 or "", str(raw.scraped), self.fingerprint]
-        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
+        # surrogateescape: a name that is not UTF-8 is keyed by its bytes (os.fsencode)
+        return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
     def path(self, raw: RawFile) -> Path:
         return self.root / f"{self.key(raw)}{ENTRY_SUFFIX}"
@@ -130,12 +135,19 @@ class FileOutputStore:
         row["scrape_date"] = date.fromisoformat(row["scrape_date"]) if row["scrape_date"] else None
         return row
 
-    def put(self, raw: RawFile, output: FileOutput) -> None:
-        if raw.sha256 is None:  # unreadable: nothing worth keeping, retried next run
-            return
+    def put(self, raw: RawFile, output: FileOutput) -> RawFile | None:
+        """Store ``output`` under the hash of the bytes that were parsed (the row's
+        sha256), not the hash taken when the file was listed: a file rewritten in
+        between must not leave its new content under its old hash. Returns the file as
+        stored, or None when nothing was stored: a file that could not be read (vanished,
+        no permission) is retried next run, never remembered as rejected."""
+        parsed = output.file_row.get("sha256")
+        if parsed is None:
+            return None
+        actual = dataclasses.replace(raw, sha256=parsed)
         row = json.dumps(output.file_row, default=str)
-        path = self.path(raw)
-        write_parquet_atomic(output.records, path, metadata={FILE_ROW_KEY: row})
+        write_parquet_atomic(output.records, self.path(actual), metadata={FILE_ROW_KEY: row})
+        return actual
 
     def prune(self, keep: Sequence[RawFile]) -> int:
         """Delete entries no current file uses (removed or changed files, older code)."""
@@ -153,8 +165,15 @@ def find_raw_files(raw_dir: Path, hashes: HashCache | None = None) -> list[RawFi
     string: the order of ``source_file`` in the tables, so the records gathered file by
     file are already sorted and dedup need not copy them into order. ``hashes``:
     sha256 remembered from earlier runs (see :mod:`pipeline.core.ingest.hash_cache`)."""
-    paths = sorted(list_raw_files(raw_dir), key=lambda p: p.relative_to(raw_dir).as_posix())
-    return [_raw_file(path, path.relative_to(raw_dir).as_posix(), hashes) for path in paths]
+    listing = scan_raw_dir(raw_dir)
+    found = [
+        _raw_file(path, path.relative_to(raw_dir).as_posix(), hashes) for path in listing.files
+    ]
+    found += [
+        RawFile(path, path.relative_to(raw_dir).as_posix(), None, None, refused=reason)
+        for path, reason in listing.refused
+    ]
+    return sorted(found, key=lambda raw: display_name(raw.relative))
 
 
 def find_raw_file(raw_dir: Path, relative: str, hashes: HashCache | None = None) -> RawFile | None:
@@ -162,7 +181,8 @@ def find_raw_file(raw_dir: Path, relative: str, hashes: HashCache | None = None)
     (or ``relative`` points outside ``raw_dir``, e.g. "../secret")."""
     path = raw_dir / relative
     inside = path.resolve().is_relative_to(raw_dir.resolve())
-    return _raw_file(path, relative, hashes) if inside and path.is_file() else None
+    regular = path.is_file() and not path.is_symlink()  # is_file alone follows symlinks
+    return _raw_file(path, relative, hashes) if inside and regular else None
 
 
 def _raw_file(path: Path, relative: str, hashes: HashCache | None) -> RawFile:
@@ -188,7 +208,11 @@ def transform_files(
     rows: list[dict] = []
     raw_rows: list[dict] = []
     for raw in files:
-        row, records = read_or_reject(raw.path, raw.relative, settings.field_map)
+        name = display_name(raw.relative)  # the name as the tables spell it
+        if raw.refused:
+            row, records = refused_row(name, raw.refused), []
+        else:
+            row, records = read_or_reject(raw.path, name, settings.field_map)
         rows.append(row)
         raw_rows.extend(records)
     raw_records = schema.conform(
@@ -269,31 +293,32 @@ def collect(
     max_batch_bytes: int = BATCH_BYTES,
     hashes: HashCache | None = None,
     language_engine: Engine = DEFAULT_ENGINE,
+    force: bool = False,
+    after_listing: Callable[[Sequence[RawFile]], None] | None = None,
 ) -> Collected:
     """Every raw file's output: stored entries where current, the rest transformed in
-    batches and stored. Unused entries are pruned afterwards."""
+    batches and stored. Unused entries are pruned afterwards.
+
+    ``force``: trust nothing remembered: every file is hashed and transformed again
+    (the stored entries are overwritten, the hash cache refilled). ``after_listing``
+    is called with the files found, before any is read: the window in which a file
+    may change or vanish under a run (tests use it to move files deterministically).
+    """
+    if force and hashes is not None:
+        hashes.forget()
     files = find_raw_files(raw_dir, hashes)
+    if after_listing is not None:
+        after_listing(files)
     cache = empty_cache() if language_cache is None else language_cache
-    stale = [raw for raw in files if not store.has(raw)]
-    stats = {"detected": 0, "cache_hits": 0, "texts": 0}
-    unstored: dict[str, FileOutput] = {}  # files that cannot be stored (unreadable)
-    started = time.monotonic()
-    if stale:
-        for batch in batches(stale, max_batch_bytes):
-            outputs, cache, batch_stats = transform_files(
-                batch, settings, cache, workers, language_engine=language_engine
-            )
-            for raw, output in zip(batch, outputs, strict=True):
-                store.put(raw, output)
-                if raw.sha256 is None:
-                    unstored[raw.relative] = output
-            stats = {k: stats[k] + batch_stats[k] for k in stats}
-            if progress:
-                done = sum(1 for r in stale if r.relative <= batch[-1].relative)
-                progress(
-                    f"transformed {done}/{len(stale)} new or changed files "
-                    f"in {time.monotonic() - started:.0f} s"
-                )
+    stale = list(files) if force else [raw for raw in files if not store.has(raw)]
+    unstored, parsed, cache, stats = _transform_stale(
+        stale, store, settings, cache, workers, progress, max_batch_bytes, language_engine
+    )
+    for actual in parsed.values():  # changed between listing and reading: hash it anew
+        if hashes is not None:
+            hashes.forget(actual.path)
+    files = [parsed.get(raw.relative, raw) for raw in files]
+    transformed = {raw.relative for raw in stale}
     rows: list[dict] = []
     parts: list[pl.LazyFrame] = []
     entry_files: list[Path] | None = []
@@ -322,10 +347,50 @@ def collect(
     return Collected(
         files=schema.conform(pl.DataFrame(rows, schema=schema.FILES), schema.FILES, "files"),
         lazy_records=schema.conform(records, schema.NORMALIZED_RECORDS, "normalized_records"),
-        transformed=[raw.relative for raw in stale],
-        reused=[raw.relative for raw in files if raw not in stale],
+        transformed=[display_name(raw.relative) for raw in stale],
+        reused=[display_name(raw.relative) for raw in files if raw.relative not in transformed],
         language_cache=cache,
         language_stats=stats,
         pruned=store.prune(files),
         entry_files=entry_files or None,
     )
+
+
+def _transform_stale(
+    stale: Sequence[RawFile],
+    store: FileOutputStore,
+    settings: RecordSettings,
+    cache: pl.DataFrame,
+    workers: int | None,
+    progress: Progress | None,
+    max_batch_bytes: int,
+    language_engine: Engine,
+) -> tuple[dict[str, FileOutput], dict[str, RawFile], pl.DataFrame, dict[str, int]]:
+    """Transform and store ``stale`` batch by batch. Returns the outputs that could not
+    be stored (unreadable files), the files whose parsed bytes differ from the bytes
+    hashed when listed (as stored: with the parsed hash), the grown language cache and
+    the language-detection counts."""
+    stats = {"detected": 0, "cache_hits": 0, "texts": 0}
+    unstored: dict[str, FileOutput] = {}
+    changed: dict[str, RawFile] = {}
+    if not stale:
+        return unstored, changed, cache, stats
+    started = time.monotonic()
+    for batch in batches(stale, max_batch_bytes):
+        outputs, cache, batch_stats = transform_files(
+            batch, settings, cache, workers, language_engine=language_engine
+        )
+        for raw, output in zip(batch, outputs, strict=True):
+            actual = store.put(raw, output)
+            if actual is None:
+                unstored[raw.relative] = output
+            elif actual.sha256 != raw.sha256:
+                changed[raw.relative] = actual
+        stats = {k: stats[k] + batch_stats[k] for k in stats}
+        if progress:
+            done = sum(1 for r in stale if r.relative <= batch[-1].relative)
+            progress(
+                f"transformed {done}/{len(stale)} new or changed files "
+                f"in {time.monotonic() - started:.0f} s"
+            )
+    return unstored, changed, cache, stats

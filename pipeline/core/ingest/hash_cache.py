@@ -56,6 +56,16 @@ class HashCache:
         self.changed = True
         return digest
 
+    def forget(self, file: Path | None = None) -> None:
+        """Drop the remembered hash of ``file`` (every file when None), so it is hashed
+        again: after a run found the bytes it parsed differ from the hash it trusted,
+        or when a forced run must trust nothing."""
+        if file is None:
+            self.entries.clear()
+        else:
+            self.entries.pop(str(file.resolve()), None)
+        self.changed = True
+
     def save(self) -> None:
         """Write the cache atomically if anything changed; entries of files that no
         longer exist are dropped."""

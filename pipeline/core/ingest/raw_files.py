@@ -20,6 +20,7 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.ingest.decode import binary_reason, split_lines, undecodable_reason
+from pipeline.core.ingest.raw_listing import display_name, scan_raw_dir
 from pipeline.core.ingest.readers.detect import read_records
 from pipeline.core.ingest.readers.errors import UnknownFormatError
 from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP, JsonRecord
@@ -39,17 +40,9 @@ class Ingested:
 
 
 def list_raw_files(raw_dir: Path) -> list[Path]:
-    """Every regular file below ``raw_dir`` in a stable order; hidden files are skipped.
-
-    Hidden files (".gitkeep", editor swap files) are not scrapes.
-    """
-    if not raw_dir.is_dir():
-        return []
-    return sorted(
-        p
-        for p in raw_dir.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
-    )
+    """Every regular file below ``raw_dir`` in a stable order; hidden files are skipped,
+    symlinks, FIFOs and the like are not read (see :mod:`.raw_listing`)."""
+    return scan_raw_dir(raw_dir).files
 
 
 def sniff_format(data: bytes) -> tuple[str, str | None]:
@@ -127,10 +120,17 @@ def read_file(
     if not parsed:
         row.update(
             status="empty",
-            reason="empty file" if not data.strip() else "no entries found (only page chrome)",
+            reason=_empty_reason(data),
         )
     row["n_records"] = len(parsed)
     return row, _record_rows(relative, sha, fmt, parsed, row["scrape_date"])
+
+
+def _empty_reason(data: bytes) -> str:
+    """Why a file gave no entries: nothing in it, only whitespace, or only chrome."""
+    if not data:
+        return "empty file"
+    return "only whitespace" if not data.strip() else "no entries found (only page chrome)"
 
 
 def read_or_reject(
@@ -150,12 +150,17 @@ def ingest(
     field_map: Mapping[str, tuple[str, ...]] = DEFAULT_FIELD_MAP,
 ) -> Ingested:
     """Read every file under ``raw_dir``; unreadable files are rejected, never fatal."""
-    paths = list_raw_files(raw_dir)
-    file_rows: list[dict] = []
+    listing = scan_raw_dir(raw_dir)
+    paths = listing.files
+    file_rows = [
+        refused_row(display_name(p.relative_to(raw_dir).as_posix()), reason)
+        for p, reason in listing.refused
+    ]
     record_rows: list[dict] = []
     last_report = time.monotonic()
     for n, path in enumerate(paths, start=1):
-        row, records = read_or_reject(path, path.relative_to(raw_dir).as_posix(), field_map)
+        relative = display_name(path.relative_to(raw_dir).as_posix())
+        row, records = read_or_reject(path, relative, field_map)
         file_rows.append(row)
         record_rows.extend(records)
         if progress and (
@@ -174,13 +179,18 @@ def ingest(
 
 
 def _unreadable_row(relative: str, exc: OSError) -> dict:
+    return refused_row(relative, f"unreadable: {exc.strerror or exc}")
+
+
+def refused_row(relative: str, reason: str) -> dict:
+    """The files-table row of an entry that was not (or could not be) read."""
     return {
         "source_file": relative,
         "sha256": None,
         "n_bytes": None,
         "format": "unknown",
         "status": "rejected",
-        "reason": f"unreadable: {exc.strerror or exc}",
+        "reason": reason,
         "n_records": 0,
         "scrape_date": None,
     }

@@ -95,11 +95,22 @@ def write_parquet_atomic(
     )
 
 
+TEMP_MARK = ".tmp-"
+
+
+def temp_name(name: str) -> str:
+    """The hidden temporary name a file is written under before it is renamed to
+    ``name``: ``.<name>.tmp-<pid>-<random>``. The writer's pid lets the next run tell
+    the leftover of a killed writer from a file being written right now (see
+    :mod:`pipeline.core.store.leftovers`)."""
+    return f".{name}{TEMP_MARK}{os.getpid()}-{uuid.uuid4().hex}"
+
+
 def _replace_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write`` on a temporary name beside ``path``, then rename it into place; the
     temporary file never outlives a failed write."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
+    tmp = path.with_name(temp_name(path.name))
     try:
         write(tmp)
         tmp.replace(path)
@@ -166,7 +177,7 @@ def link_parts_atomic(
         for name, text in (beside or {}).items():
             (target / name).write_text(text, encoding="utf-8")
         previous = directory.resolve() if directory.is_symlink() else None
-        pointer = parent / f".{directory.name}.link-{uuid.uuid4().hex}"
+        pointer = parent / temp_name(f"{directory.name}.link")
         pointer.symlink_to(target.name)
         pointer.replace(directory)
     except BaseException:
@@ -183,7 +194,7 @@ def part_files(directory: Path) -> list[Path]:
 
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that readers see the old or the new file, never a mix."""
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
+    tmp = path.with_name(temp_name(path.name))
     with tmp.open("w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()
