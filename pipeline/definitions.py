@@ -6,11 +6,18 @@ definitions, so a run from either shows up in the other.
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from pipeline.defs import automation, dedup, ingest, publish, validate
 from pipeline.defs.io import PolarsParquetIOManager
 from pipeline.settings import PipelineSettings, default_data_dir
+
+# Dagster 1.13 re-creates a sensor with its own internal ``owners`` argument whenever it
+# attaches resources to a sensor's op job (file_job), and warns about that beta parameter
+# on every load: noise on every command-line run, nothing this project passes.
+warnings.filterwarnings("ignore", message="Parameter `owners` of initializer `SensorDefinition")
 
 JOB_NAME = "papers_job"
 FILE_JOB_NAME = "file_job"
