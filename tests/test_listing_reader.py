@@ -137,3 +137,14 @@ def test_a_pdf_link_gives_the_id_without_its_version() -> None:
 def test_the_sample_text_dump_is_still_a_text_dump() -> None:
     row, _ = read(SAMPLE)
     assert (row["format"], row["n_records"]) == ("text-dump", 242)
+
+
+def test_a_cards_github_link_line_is_its_code_url(tmp_path: Path) -> None:
+    """The crawl's repositories sit on link lines of their own, not in the abstracts:
+    they reach ``code_urls`` through ``repo_url``, so every card has its code link."""
+    (tmp_path / CRAWL.name).write_bytes(CRAWL.read_bytes())
+    records = normalize_records(ingest(tmp_path).records)
+    assert records.height == 100
+    assert records["repo_url"].null_count() == 0
+    assert (records["code_url"] == records["repo_url"]).all()
+    assert records["code_promised"].all()

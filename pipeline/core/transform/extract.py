@@ -209,10 +209,18 @@ def extract_fields(df: pl.DataFrame) -> pl.DataFrame:
     text = pl.concat_str([pl.col("title"), pl.col("abstract")], separator="\n", ignore_nulls=True)
     urls = text.str.extract_all(_URL).list.eval(_clean_url(pl.element()))
     df = df.with_columns(_urls=urls.list.unique(maintain_order=True))
+    # A repository a source names in a field of its own (an HF githubRepo, a listing's
+    # "GitHub" link line) is a code link as much as one in the text. (Text-only frames,
+    # as callers of this function alone pass, have no such field.)
+    own_repo = (
+        pl.concat_list([_canonical_repo(_clean_url(pl.col("repo_url")))]).list.drop_nulls()
+        if "repo_url" in df.columns
+        else pl.lit([], dtype=pl.List(pl.String))
+    )
     df = df.with_columns(
-        code_urls=pl.col("_urls")
-        .list.eval(_canonical_repo(pl.element()).drop_nulls())
-        .list.unique(maintain_order=True),
+        code_urls=pl.concat_list(
+            [pl.col("_urls").list.eval(_canonical_repo(pl.element()).drop_nulls()), own_repo]
+        ).list.unique(maintain_order=True),
         urls=pl.col("_urls").list.eval(
             pl.element().filter(_canonical_repo(pl.element()).is_null())
         ),
