@@ -164,8 +164,8 @@ _SHARED_DOCS = {
     "authors": "author names as the source lists them",
     "published_date": "the earliest publication date a record states",
     "repo_url": "a code repository a source names in a field of its own (HF githubRepo)",
-    "code_urls": "canonical repository URLs found in the text, and repo_url (GitHub, GitLab, Gitee, "
-    "Bitbucket, Hugging Face)",
+    "code_urls": "canonical repository URLs found in the text, and repo_url (GitHub, "
+    "GitLab, Gitee, Bitbucket, Hugging Face)",
     "code_url": "the first of code_urls, or null",
     "urls": "every other URL in the text, cleaned",
     "arxiv_ids": "arXiv ids the text refers to (version suffix split off)",
