@@ -49,7 +49,12 @@ from pipeline.core.dedup.near_index import (
     params_fingerprint,
 )
 from pipeline.core.dedup.record_texts import RecordSource
-from pipeline.core.dedup.title_links import TITLE_AND_PREFIX, TITLE_AND_REPO, title_edges
+from pipeline.core.dedup.title_links import (
+    TITLE_AND_PREFIX,
+    TITLE_AND_REPO,
+    id_conflict,
+    title_edges,
+)
 from pipeline.core.transform.normalize import paper_id_from_hash
 
 STRONG_KEYS = ("content_hash", "arxiv_id", "doi")
@@ -309,15 +314,7 @@ def _near_edges(texts: _Texts, sig: np.ndarray, threshold: float) -> tuple[pl.Da
     joined = pairs.join(ids.rename(lambda c: f"{c}_a"), left_on="a", right_on="t_a").join(
         ids.rename(lambda c: f"{c}_b"), left_on="b", right_on="t_b"
     )
-    # Similar text never overrides identity: two different arXiv ids or DOIs are two
-    # papers (series papers share long passages).
-    conflict = pl.lit(False)
-    for key in ("arxiv_id", "doi"):
-        conflict = conflict | (
-            pl.col(f"{key}_a").is_not_null()
-            & pl.col(f"{key}_b").is_not_null()
-            & (pl.col(f"{key}_a") != pl.col(f"{key}_b"))
-        )
+    conflict = id_conflict()  # two different arXiv ids or DOIs are two papers
     stats["verified"] = int(accepted.sum())
     stats["rejected_candidates"] = stats["candidates_after_estimate"] - stats["verified"]
     stats["blocked_by_ids"] = joined.filter(conflict).height

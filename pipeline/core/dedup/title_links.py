@@ -114,12 +114,10 @@ def _prefix_edges(shared: pl.DataFrame, source: RecordSource) -> pl.DataFrame:
     )
 
 
-def _without_id_conflicts(edges: pl.DataFrame, ok: pl.DataFrame) -> pl.DataFrame:
-    """``edges`` without those between records with different arXiv ids or DOIs."""
-    ids = ok.select(pl.col("local").cast(pl.UInt32), "arxiv_id", "doi")
-    joined = edges.join(ids.rename(lambda c: f"{c}_a"), left_on="a", right_on="local_a").join(
-        ids.rename(lambda c: f"{c}_b"), left_on="b", right_on="local_b"
-    )
+def id_conflict() -> pl.Expr:
+    """True where the two sides of a pair (columns ``<key>_a``, ``<key>_b``) carry
+    different arXiv ids or DOIs: similar text or a shared title never overrides
+    identity (series papers share long passages)."""
     conflict = pl.lit(False)
     for key in ("arxiv_id", "doi"):
         conflict = conflict | (
@@ -127,4 +125,13 @@ def _without_id_conflicts(edges: pl.DataFrame, ok: pl.DataFrame) -> pl.DataFrame
             & pl.col(f"{key}_b").is_not_null()
             & (pl.col(f"{key}_a") != pl.col(f"{key}_b"))
         )
-    return joined.filter(~conflict).select(_EDGES.names())
+    return conflict
+
+
+def _without_id_conflicts(edges: pl.DataFrame, ok: pl.DataFrame) -> pl.DataFrame:
+    """``edges`` without those between records with different arXiv ids or DOIs."""
+    ids = ok.select(pl.col("local").cast(pl.UInt32), "arxiv_id", "doi")
+    joined = edges.join(ids.rename(lambda c: f"{c}_a"), left_on="a", right_on="local_a").join(
+        ids.rename(lambda c: f"{c}_b"), left_on="b", right_on="local_b"
+    )
+    return joined.filter(~id_conflict()).select(_EDGES.names())
