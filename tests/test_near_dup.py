@@ -16,6 +16,7 @@ from pipeline.core.dedup.near_dup import NUM_BINS, find_near_duplicates, lsh_par
 from pipeline.core.dedup.near_index import NearIndex, load_index, params_fingerprint, save_index
 from pipeline.core.ingest.raw_files import ingest
 from pipeline.core.transform.records import normalize_records
+from tests.conftest import SAMPLE
 from tests.test_normalize_dedup import raw
 
 BASE = (
@@ -30,6 +31,25 @@ def test_lsh_parameters_follow_the_threshold() -> None:
     assert low[0] * low[1] == high[0] * high[1] == 128
     # A higher threshold takes more rows per band: a steeper, later S-curve.
     assert high[1] > low[1]
+    assert lsh_params(0.5) == (32, 4)  # what README documents for the default
+    for impossible in (0.0, -0.2, 1.7):
+        with pytest.raises(ValueError, match=r"lies in \(0, 1\]"):
+            lsh_params(impossible)
+
+
+def test_near_duplicate_text_never_joins_two_different_arxiv_ids() -> None:
+    """The sample's FCN revision (Jaccard 0.71) is one paper; given two different arXiv
+    ids it is two, and the guard is counted."""
+    records = normalize_records(ingest(SAMPLE.parent).records)
+    fcn = pl.col("title_key") == "fully convolutional networks for semantic segmentation"
+    assert cluster_duplicates(records).records.filter(fcn)["paper_id"].n_unique() == 1
+    rows = records.with_row_index("i").filter(fcn)["i"].to_list()
+    ids = pl.Series([None] * records.height, dtype=pl.String).scatter(
+        rows, ["1411.4038", "1605.06211"]
+    )
+    result = cluster_duplicates(records.with_columns(arxiv_id=ids))
+    assert result.records.filter(fcn)["paper_id"].n_unique() == 2
+    assert result.stats["blocked_by_ids"] >= 1
 
 
 def test_only_verified_similar_pairs_are_returned() -> None:
