@@ -24,32 +24,6 @@ class RunInProgressError(RuntimeError):
     """Another run holds the data directory's lock."""
 
 
-@contextlib.contextmanager
-def run_lock(path: Path) -> Iterator[None]:
-    """Hold ``path`` exclusively for the duration, or raise RunInProgressError at once."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "unknown"
-            raise RunInProgressError(
-                f"another run is in progress on {path.parent} (pid {holder}); "
-                "try again when it has finished"
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        try:
-            yield
-        finally:
-            fh.seek(0)
-            fh.truncate()
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
 @dataclass(frozen=True)
 class RunOwner:
     """The run that holds a data directory (written into the lock file as JSON)."""
