@@ -10,7 +10,6 @@ from pipeline.core import schema
 from pipeline.core.dedup.clustering import (
     BUILD_COLUMNS,
     NARROW_COLUMNS,
-    RECORD_KEY,
     cluster_duplicates,
     ensure_same_records,
     papers_from_fates,
@@ -18,6 +17,7 @@ from pipeline.core.dedup.clustering import (
 )
 from pipeline.core.dedup.near_index import load_index, save_index
 from pipeline.core.dedup.record_texts import RecordSource
+from pipeline.core.names import RECORD_KEY
 from pipeline.core.store.counts import record_counts, record_rates
 from pipeline.core.validate import quality
 from pipeline.defs.io import load_columns, scan_asset
@@ -82,7 +82,7 @@ def clusters(settings: PipelineSettings) -> Iterator[dg.Output | dg.AssetCheckRe
     yield dg.Output(
         fates,
         metadata={
-            **table_metadata(fates, ["source_file", "record_index", "status", "paper_id"]),
+            **table_metadata(fates, [*RECORD_KEY, "status", "paper_id"]),
             "records_by_status": dg.MetadataValue.json(counts_by(fates, "status")),
             **{k: dg.MetadataValue.int(v) for k, v in counts.items()},
             "dedup": dg.MetadataValue.json(result.stats),
@@ -123,7 +123,7 @@ def records(settings: PipelineSettings, clusters: pl.DataFrame) -> dg.Output[pl.
     )
     return dg.Output(
         table,
-        metadata=table_metadata(clusters, ["source_file", "record_index", "status", "paper_id"]),
+        metadata=table_metadata(clusters, [*RECORD_KEY, "status", "paper_id"]),
     )
 
 

@@ -55,13 +55,13 @@ from pipeline.core.dedup.title_links import (
     id_conflict,
     title_edges,
 )
+from pipeline.core.names import DUPLICATE, PUBLISHED, RECORD_KEY, REJECTED
 from pipeline.core.transform.normalize import paper_id_from_hash
 
 STRONG_KEYS = ("content_hash", "arxiv_id", "doi")
 # What clustering reads of each record when the rest stays on disk (see ``stored``).
 NARROW_COLUMNS = (
-    "source_file",
-    "record_index",
+    *RECORD_KEY,
     "content_hash",
     "arxiv_id",
     "doi",
@@ -73,8 +73,7 @@ NARROW_COLUMNS = (
 )
 # What building papers and variants reads of each record beside its fate (with the
 # wide columns of the records it keeps, read from the stored records).
-BUILD_COLUMNS = ("source_file", "record_index", "content_hash", "scrape_date", "arxiv_id", "doi")
-RECORD_KEY = ("source_file", "record_index")
+BUILD_COLUMNS = (*RECORD_KEY, "content_hash", "scrape_date", "arxiv_id", "doi")
 # How a paper's canonical record may be chosen: criterion -> (column, larger first).
 # The first position (smallest source_file, record_index) always breaks the last tie.
 CANONICAL_CRITERIA = {
@@ -460,7 +459,7 @@ def cluster_duplicates(
     # smallest record key); deterministic and independent of input order.
     columns = [CANONICAL_CRITERIA[name][0] for name in canonical]
     pref_order = ok.sort(
-        [*columns, "source_file", "record_index"],
+        [*columns, *RECORD_KEY],
         descending=[*(CANONICAL_CRITERIA[name][1] for name in canonical), False, False],
         nulls_last=True,
     )["local"].to_numpy()
@@ -494,7 +493,7 @@ def cluster_duplicates(
     # The canonical record of each cluster, and the id: it comes from the first sighting,
     # not the canonical text, so a paper keeps its id when a longer version of its
     # abstract turns up later.
-    first_seen = pl.struct("scrape_date", "source_file", "record_index")
+    first_seen = pl.struct("scrape_date", *RECORD_KEY)
     ok = ok.with_columns(
         canonical=pl.col("pref") == pl.col("pref").min().over("label"),
         canonical_t=pl.col("t").sort_by("pref").first().over("label"),
@@ -529,7 +528,7 @@ def cluster_duplicates(
         ok.join(similarity, on=["t", "canonical_t"], how="left")
         .with_columns(
             paper_id=paper_id_from_hash(pl.col("id_hash")),
-            status=pl.when("canonical").then(pl.lit("published")).otherwise(pl.lit("duplicate")),
+            status=pl.when("canonical").then(pl.lit(PUBLISHED)).otherwise(pl.lit(DUPLICATE)),
             duplicate_kind=pl.when("canonical")
             .then(None)
             .when(same_text)
@@ -557,7 +556,7 @@ def cluster_duplicates(
         pl.DataFrame({"node": pl.int_range(ordered.height, eager=True, dtype=pl.UInt32)})
         .join(ok.select("node", *fate), on="node", how="left")
         .sort("node")
-        .with_columns(status=pl.col("status").fill_null(pl.lit("rejected")))
+        .with_columns(status=pl.col("status").fill_null(pl.lit(REJECTED)))
     )
     kept = ordered.select(RECORD_KEY) if fates_only else ordered
     records = pl.concat([kept, outcome.select(fate)], how="horizontal")
@@ -609,8 +608,8 @@ def clustered_records(fates: pl.DataFrame, narrow: pl.DataFrame) -> pl.DataFrame
             how="horizontal",
         )
         .with_row_index("node")
-        .filter(pl.col("status") != "rejected")
-        .with_columns(canonical=pl.col("status") == "published")
+        .filter(pl.col("status") != REJECTED)
+        .with_columns(canonical=pl.col("status") == PUBLISHED)
     )
 
 
