@@ -7,16 +7,15 @@ import dagster as dg
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.dedup.clustering import (
+from pipeline.core.dedup.clustering import NARROW_COLUMNS, cluster_fates
+from pipeline.core.dedup.near_index import load_index, save_index
+from pipeline.core.dedup.record_texts import RecordSource, ScannedRecords
+from pipeline.core.dedup.tables import (
     BUILD_COLUMNS,
-    NARROW_COLUMNS,
-    cluster_duplicates,
     ensure_same_records,
     papers_from_fates,
     variants_from_fates,
 )
-from pipeline.core.dedup.near_index import load_index, save_index
-from pipeline.core.dedup.record_texts import RecordSource
 from pipeline.core.names import RECORD_KEY
 from pipeline.core.store.counts import record_counts, record_rates
 from pipeline.core.validate import quality
@@ -66,12 +65,11 @@ def clusters(settings: PipelineSettings) -> Iterator[dg.Output | dg.AssetCheckRe
     config = settings.config()
     stored, narrow = _stored_in_file_order(settings, NARROW_COLUMNS, abstract_len=True)
     index = load_index(settings.near_index_dir)
-    result = cluster_duplicates(
+    result = cluster_fates(
         narrow,
+        ScannedRecords(stored),
         config.near.near_threshold,
         index,
-        fates_only=True,
-        stored=stored,
         canonical=config.canonical.canonical_preference,
     )
     del narrow, index
@@ -188,7 +186,7 @@ def _built_from(
     """A table built from the fates and the stored records (the columns it decides on
     held, the wide ones read by position)."""
     stored, narrow = _stored_in_file_order(settings, BUILD_COLUMNS)
-    return build(clusters, narrow, RecordSource(stored))
+    return build(clusters, narrow, ScannedRecords(stored))
 
 
 def _stored_in_file_order(
