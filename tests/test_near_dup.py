@@ -205,8 +205,12 @@ def test_an_index_made_with_other_parameters_is_ignored(labelled, tmp_path) -> N
     assert result.records.equals(scratch.records)
     assert result.index.params == params_fingerprint()
     # On disk, files of other parameters are not even read.
+    assert not near_index.saved_with_other_parameters(tmp_path)
     save_index(bogus, tmp_path)
     assert load_index(tmp_path) is None
+    assert near_index.saved_with_other_parameters(tmp_path)  # the step says it rebuilds
+    save_index(result.index, tmp_path)  # the next save removes them
+    assert not near_index.saved_with_other_parameters(tmp_path)
 
 
 def _words(start: int, stop: int) -> str:

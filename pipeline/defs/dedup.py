@@ -8,7 +8,7 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.dedup.clustering import NARROW_COLUMNS, cluster_fates
-from pipeline.core.dedup.near_index import load_index, save_index
+from pipeline.core.dedup.near_index import load_index, save_index, saved_with_other_parameters
 from pipeline.core.dedup.record_texts import RecordSource, ScannedRecords
 from pipeline.core.dedup.tables import (
     BUILD_COLUMNS,
@@ -65,6 +65,11 @@ def clusters(settings: PipelineSettings) -> Iterator[dg.Output | dg.AssetCheckRe
     config = settings.config()
     stored, narrow = _stored_in_file_order(settings, NARROW_COLUMNS, abstract_len=True)
     index = load_index(settings.near_index_dir)
+    if index is None and saved_with_other_parameters(settings.near_index_dir):
+        dg.get_dagster_logger().warning(
+            "the near index was saved with other parameters (an older version of the "
+            "code): it is rebuilt from scratch, once, and the old files removed"
+        )
     result = cluster_fates(
         narrow,
         ScannedRecords(stored),
