@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from pipeline.core.ingest.decode import DecodedLines
+from pipeline.core.names import SENTENCE_BREAK
 
 # Page chrome, removed wherever it occurs at the start of a line (it is glued to the
 # first title in real dumps: "SubscribeDeepZero: ..."). "Subscribe" followed by a
@@ -39,7 +40,9 @@ CHROME_PREFIX = (
 
 # Longer than any real title: arXiv titles stay well under 300 characters.
 TITLE_MAX_CHARS = 300
-TITLE_MAX_WORDS = 45
+# A line of more words is abstract text, whatever its punctuation. Higher than the
+# record rules' SENTENCED_TITLE_MAX_WORDS (30), which also needs two sentence breaks.
+TITLE_LINE_MAX_WORDS = 45
 # A line this short can be one line of an abstract wrapped at a fixed width.
 WRAPPED_LINE_MAX_CHARS = 200
 _STOPWORD_END = (
@@ -54,8 +57,6 @@ _STOPWORDS = [
     "a", "an", "the", "of", "for", "and", "or", "in", "on", "at", "to", "by", "with", "from",
     "via", "into", "as", "is", "are", "vs", "its", "is", "be", "do",
 ]  # fmt: skip
-# A full stop, "!" or "?" followed by whitespace and a capital: a sentence break.
-_SENTENCE_BREAK = r"[.!?][\"')\]]?\s+[A-Z]"
 
 
 @dataclass
@@ -101,7 +102,7 @@ def line_features(lines: list[str]) -> pl.DataFrame:
             ends_terminal=pl.col("text").str.contains(r"[.!?:][\"')\]]?$"),
             ends_midsentence=pl.col("text").str.contains(_STOPWORD_END),
             starts_lower=pl.col("text").str.contains(r"^[a-z]"),
-            n_breaks=pl.col("text").str.count_matches(_SENTENCE_BREAK),
+            n_breaks=pl.col("text").str.count_matches(SENTENCE_BREAK),
         )
         .pipe(_with_title_case)
         .with_columns(
@@ -114,7 +115,7 @@ def line_features(lines: list[str]) -> pl.DataFrame:
             & ~pl.col("starts_lower"),
             # Text no title has: too long, a closing full stop, or several sentences.
             abstract_like=(pl.col("n_chars") > TITLE_MAX_CHARS)
-            | (pl.col("n_words") > TITLE_MAX_WORDS)
+            | (pl.col("n_words") > TITLE_LINE_MAX_WORDS)
             | pl.col("ends_period")
             | (pl.col("n_breaks") >= 2),
         )
@@ -289,7 +290,7 @@ EVIDENCE_MAX_MIDSENTENCE_SHARE = 0.5
 # large dump does not pay for it twice.
 EVIDENCE_SAMPLE = 200
 _STOPWORD_END_RE = re.compile(_STOPWORD_END)
-_SENTENCE_BREAK_RE = re.compile(_SENTENCE_BREAK)
+_SENTENCE_BREAK_RE = re.compile(SENTENCE_BREAK)
 
 
 def missing_entries_reason(records: list[ParsedRecord]) -> str | None:
