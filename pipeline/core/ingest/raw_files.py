@@ -7,7 +7,6 @@ cannot be read is rejected as a whole with a reason; it never stops the run.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 import time
@@ -61,7 +60,9 @@ def _record_rows(
 ) -> list[dict]:
     rows = []
     for record in parsed:
-        row = {**_EXTRA_DEFAULTS, **dataclasses.asdict(record)}
+        # vars(), not dataclasses.asdict: asdict deep-copies every field, a tenth of a
+        # 1M first run; the rows only feed a DataFrame, which copies what it keeps.
+        row = {**_EXTRA_DEFAULTS, **vars(record)}
         row.update(
             source_file=relative,
             source_sha256=sha,
