@@ -104,8 +104,8 @@ def line_features(lines: list[str]) -> pl.DataFrame:
             starts_lower=pl.col("text").str.contains(r"^[a-z]"),
             n_breaks=pl.col("text").str.count_matches(SENTENCE_BREAK),
         )
+        .pipe(_with_title_case)
         .with_columns(
-            title_case=_title_case_share(pl.col("text")) >= TITLE_CASE_MIN_SHARE,
             # A one-sentence line ending in a full stop that is short enough to be a
             # title ("Deeply-Supervised Nets."): a title when it follows a long abstract.
             title_with_stop=pl.col("ends_period")
@@ -120,6 +120,24 @@ def line_features(lines: list[str]) -> pl.DataFrame:
             | (pl.col("n_breaks") >= 2),
         )
     )
+
+
+def _with_title_case(feats: pl.DataFrame) -> pl.DataFrame:
+    """Add ``title_case``, computed only on lines short enough to be a title.
+
+    The cutter reads it only for lines of at most ``TITLE_MAX_CHARS`` (a title
+    candidate and the line after it); splitting every abstract line into words for it
+    was most of a dump's parsing time. Longer lines get False, which nothing reads.
+    """
+    short = pl.col("n_chars") <= TITLE_MAX_CHARS
+    rows = feats.select(short.arg_true()).to_series()
+    shares = (
+        feats.filter(short)
+        .select(_title_case_share(pl.col("text")) >= TITLE_CASE_MIN_SHARE)
+        .to_series()
+    )
+    title_case = pl.Series("title_case", [False] * feats.height, dtype=pl.Boolean)
+    return feats.with_columns(title_case.scatter(rows, shares))
 
 
 def parse_text_dump(decoded: DecodedLines) -> list[ParsedRecord]:
