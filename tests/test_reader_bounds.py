@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from pipeline.cli import main
+from pipeline.core import schema
 from pipeline.core.ingest import raw_files
 from pipeline.core.ingest.raw_files import parse_file_bytes, read_file
 from pipeline.core.ingest.readers import detect
@@ -182,3 +183,17 @@ def test_a_run_over_every_crashing_input_publishes_the_good_file(
     records = pl.read_parquet(vdir / "records.parquet")
     assert records.filter(source_file="versions.jsonl").height == 2
     assert records.filter(pl.col("status") == "rejected", pl.col("reason").is_null()).is_empty()
+
+
+def test_a_lone_surrogate_escape_is_replaced_and_flagged_not_a_crash() -> None:
+    """Found by the fuzzing: "\\ud800" is valid JSON but no UTF-8 text; polars refused
+    the record (UnicodeEncodeError) after the reader, outside every guard."""
+    first, second = snapshot_records(2)
+    line = json.dumps({**second, "title": "A title \ud800 here"})  # written as \\ud800
+    assert "\\ud800" in line
+    row, records = parse(jsonl([first]) + line.encode() + b"\n", "snap.jsonl")
+    assert row["status"] == "ok"
+    assert records[1]["title_raw"] == "A title \ufffd here"
+    assert records[1]["flags"] == ["undecodable_bytes"] and records[0]["flags"] == []
+    frame = pl.DataFrame(records, schema=schema.RAW_RECORDS)  # raised before
+    assert frame.height == 2

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 
 UTF8_BOM = b"\xef\xbb\xbf"
+# The flag of a record whose text held bytes (or escapes) that are not UTF-8 text.
+UNDECODABLE_FLAG = "undecodable_bytes"
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 # Bytes that never occur in text: C0 controls other than tab, LF, VT, FF, CR, ESC.
 _BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
@@ -120,3 +122,27 @@ def undecodable_reason(decoded: DecodedLines) -> str | None:
             "have undecodable bytes"
         )
     return None
+
+
+# A JSON escape of a UTF-16 surrogate (\ud800) is the one way text no UTF-8 can hold (a
+# lone surrogate) gets into a record: decoded bytes never hold one. Polars and Parquet
+# refuse such text, so it is replaced like any undecodable byte (U+FFFD, flagged).
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_TEXT_FIELDS = ("title_raw", "abstract_raw", "arxiv_id", "doi", "repo_url", "parse_error")
+
+
+def replace_lone_surrogates(row: dict) -> bool:
+    """Replace lone surrogates in ``row``'s text fields and authors with U+FFFD, in
+    place; whether there was any."""
+    found = False
+    for key in _TEXT_FIELDS:
+        value = row.get(key)
+        if isinstance(value, str) and _LONE_SURROGATE.search(value):
+            row[key] = _LONE_SURROGATE.sub("\ufffd", value)
+            found = True
+    authors = row.get("authors")
+    if authors and any(_LONE_SURROGATE.search(a) for a in authors):
+        row["authors"] = [_LONE_SURROGATE.sub("\ufffd", a) for a in authors]
+        found = True
+    return found

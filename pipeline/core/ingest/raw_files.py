@@ -21,7 +21,10 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.ingest.decode import (
+    SURROGATE_ESCAPE,
+    UNDECODABLE_FLAG,
     binary_reason,
+    replace_lone_surrogates,
     split_lines,
     to_utf8,
     undecodable_reason,
@@ -57,6 +60,7 @@ def _record_rows(
     fmt: str,
     parsed: list[ParsedRecord] | list[JsonRecord],
     scraped: date,
+    surrogates_possible: bool = False,
 ) -> list[dict]:
     rows = []
     for record in parsed:
@@ -69,6 +73,8 @@ def _record_rows(
             format=fmt,
             flags=list(record.flags),
         )
+        if surrogates_possible and replace_lone_surrogates(row):
+            row["flags"] = [f for f in row["flags"] if f != UNDECODABLE_FLAG] + [UNDECODABLE_FLAG]
         rows.append(row)
     return rows
 
@@ -163,7 +169,8 @@ def _parse(
         row.update(status="empty", reason=_empty_reason(text_bytes))
     row["n_records"] = len(parsed)
     relative, sha = row["source_file"], row["sha256"]
-    return row, _record_rows(relative, sha, fmt, parsed, row["scrape_date"])
+    surrogates = SURROGATE_ESCAPE.search(text_bytes) is not None
+    return row, _record_rows(relative, sha, fmt, parsed, row["scrape_date"], surrogates)
 
 
 def _empty_reason(data: bytes) -> str:
