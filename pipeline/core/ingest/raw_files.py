@@ -7,12 +7,11 @@ cannot be read is rejected as a whole with a reason; it never stops the run.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,8 +33,8 @@ from pipeline.core.ingest.readers.detect import read_records
 from pipeline.core.ingest.readers.errors import FileRejectedError, UnknownFormatError
 from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP, JsonRecord
 from pipeline.core.ingest.readers.text_dump import ParsedRecord
+from pipeline.core.names import Progress
 
-Progress = Callable[[str], None]
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 PROGRESS_EVERY_SECONDS = 2.0
 
@@ -64,7 +63,9 @@ def _record_rows(
 ) -> list[dict]:
     rows = []
     for record in parsed:
-        row = {**_EXTRA_DEFAULTS, **dataclasses.asdict(record)}
+        # vars(), not dataclasses.asdict: asdict deep-copies every field, a tenth of a
+        # 1M first run; the rows only feed a DataFrame, which copies what it keeps.
+        row = {**_EXTRA_DEFAULTS, **vars(record)}
         row.update(
             source_file=relative,
             source_sha256=sha,

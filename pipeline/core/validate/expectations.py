@@ -37,12 +37,12 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.config import default_expectations
+from pipeline.core.names import PAGE_CHROME_REGEX, RECORD_KEY, RECORD_STATUSES, REJECTED
 from pipeline.core.store.provenance import modules_version
 from pipeline.core.transform.latex import CONTROL_WORD
 from pipeline.core.transform.rules import UNDETERMINED
 from pipeline.core.validate.expectation_settings import (
     CANONICAL_CODE_URL,
-    PAGE_CHROME_REGEX,
     ExpectationSettings,
 )
 from pipeline.core.validate.quality import MAX_EXAMPLES, CheckOutcome
@@ -54,7 +54,6 @@ MAX_EXAMPLE_CHARS = 200
 _DOCS_SITE = "papers_pipeline"
 # Rows are named by these columns in examples, when the frame has them.
 _PAPERS_KEY = ("paper_id",)
-_RECORDS_KEY = ("source_file", "record_index")
 # SUMMARY gives counts, the first offending values and their row positions. Rows are
 # deliberately not named through GX's "unexpected_index_column_names": GX builds that
 # list with a Python loop over *every* offending row (metrics/util.py,
@@ -235,7 +234,7 @@ def _row_count_specs(settings: ExpectationSettings) -> list[_Spec]:
 def records_specs(settings: ExpectationSettings | None = None) -> list[_Spec]:
     """The expectations on records.parquet, in the order their outcomes are reported."""
     settings = settings or default_expectations()
-    statuses = list(schema.RECORD_STATUSES)
+    statuses = list(RECORD_STATUSES)
     return [
         _Spec(
             "records.columns_match_schema",
@@ -247,7 +246,7 @@ def records_specs(settings: ExpectationSettings | None = None) -> list[_Spec]:
             "records.key_unique",
             "each (source_file, record_index) appears once in records",
             "ExpectCompoundColumnsToBeUnique",
-            {"column_list": list(_RECORDS_KEY)},
+            {"column_list": list(RECORD_KEY)},
         ),
         _Spec(
             "records.status_not_null",
@@ -267,7 +266,7 @@ def records_specs(settings: ExpectationSettings | None = None) -> list[_Spec]:
             "ExpectColumnValuesToNotBeInSet",
             {
                 "column": "status",
-                "value_set": ["rejected"],
+                "value_set": [REJECTED],
                 "mostly": _mostly(settings.max_reject_rate),
             },
             max_rate=settings.max_reject_rate,
@@ -338,7 +337,7 @@ def columns_read(settings: ExpectationSettings | None = None) -> dict[str, list[
         name: list(dict.fromkeys([*key, *(c for spec in specs for c in _columns_read(spec))]))
         for name, specs, key in (
             ("papers", papers_specs(settings), _PAPERS_KEY),
-            ("records", records_specs(settings), _RECORDS_KEY),
+            ("records", records_specs(settings), RECORD_KEY),
         )
     }
 
@@ -370,7 +369,7 @@ def validate_tables(
     specs = papers_specs(settings)
     tables = [
         _Table("papers", papers, specs, _PAPERS_KEY, columns.get("papers")),
-        _Table("records", records, records_specs(settings), _RECORDS_KEY, columns.get("records")),
+        _Table("records", records, records_specs(settings), RECORD_KEY, columns.get("records")),
     ]
     if recheck is not None:
         tables[0] = _Table(
