@@ -8,7 +8,7 @@ DATA_DIR ?= data
 # Great Expectations reports usage over the network unless told not to.
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run test dev lint format lock clean bench profile deploy-install deploy-test serve
+.PHONY: install run test fuzz dev lint format lock clean bench profile deploy-install deploy-test serve
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ run: install
 ## the test suite (what CI runs)
 test: install
 	$(BIN)/python -m pytest -q
+
+## fuzzing for minutes: FUZZ_EXAMPLES random hostile inputs per reader, the LaTeX cleaner
+## and the record rules (the test run has the same tests at 25 examples each)
+FUZZ_EXAMPLES ?= 1000
+fuzz: install
+	PAPERS_HYPOTHESIS_PROFILE=fuzz PAPERS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q \
+		-p no:cacheprovider --hypothesis-show-statistics \
+		tests/test_fuzz_readers.py tests/test_fuzz_latex.py tests/test_fuzz_rules.py
 
 ## the Dagster UI on http://127.0.0.1:3000, sharing the CLI's instance under $(DATA_DIR)/.dagster
 dev: install

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 
 UTF8_BOM = b"\xef\xbb\xbf"
+# The flag of a record whose text held bytes (or escapes) that are not UTF-8 text.
+UNDECODABLE_FLAG = "undecodable_bytes"
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # an undecodable byte, surrogate-escaped
 # Bytes that never occur in text: C0 controls other than tab, LF, VT, FF, CR, ESC.
 _BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
@@ -20,13 +22,13 @@ BINARY_SNIFF_BYTES = 64 * 1024
 BINARY_MAX_CONTROL_SHARE = 0.10
 BINARY_MAX_UNDECODABLE_LINE_SHARE = 0.5
 # Byte-order marks of the encodings other than UTF-8 an editor or a Windows export may
-# write; UTF-32 first (its little-endian BOM begins with UTF-16's). Such a file is text,
-# so "binary file: contains NUL bytes" would send its owner looking for the wrong cause.
+# write, with their codec; UTF-32 first (its little-endian BOM begins with UTF-16's).
+# A BOM names the encoding unambiguously, so such a file is decoded strictly.
 _WIDE_BOMS = (
-    (b"\xff\xfe\x00\x00", "UTF-32 text (little-endian BOM)"),
-    (b"\x00\x00\xfe\xff", "UTF-32 text (big-endian BOM)"),
-    (b"\xff\xfe", "UTF-16 text (little-endian BOM)"),
-    (b"\xfe\xff", "UTF-16 text (big-endian BOM)"),
+    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32 text (little-endian BOM)"),
+    (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32 text (big-endian BOM)"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16 text (little-endian BOM)"),
+    (b"\xfe\xff", "utf-16-be", "UTF-16 text (big-endian BOM)"),
 )
 # Without a BOM, UTF-16 of Latin text has a NUL in (nearly) every other byte.
 UTF16_MIN_NUL_SHARE = 0.9
@@ -40,14 +42,25 @@ class DecodedLines:
     bad: frozenset[int]
 
 
+def to_utf8(data: bytes) -> tuple[bytes, str | None]:
+    """``data`` as UTF-8: UTF-16/32 text with a BOM is decoded strictly and re-encoded
+    (BOM dropped); anything else is returned as it is. The reason is set when a file
+    with such a BOM does not decode (then the bytes are not text in that encoding)."""
+    for bom, codec, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec).encode("utf-8"), None
+            except UnicodeError as exc:
+                at = exc.start + len(bom)
+                return data, f"{encoding} that does not decode: {exc.reason} at byte {at}"
+    return data, None
+
+
 def binary_reason(data: bytes) -> str | None:
     """Why ``data`` is not a text file, or None when it looks like text."""
     head = data[:BINARY_SNIFF_BYTES]
     if not head:
         return None
-    for bom, encoding in _WIDE_BOMS:
-        if head.startswith(bom):
-            return f"{encoding}, not UTF-8: re-encode the file as UTF-8"
     if b"\x00" in head:
         return _utf16_without_bom(head) or "binary file: contains NUL bytes"
     controls = len(head) - len(head.translate(None, _BINARY_BYTES))
@@ -122,3 +135,27 @@ def undecodable_reason(decoded: DecodedLines) -> str | None:
             "have undecodable bytes"
         )
     return None
+
+
+# A JSON escape of a UTF-16 surrogate (\ud800) is the one way text no UTF-8 can hold (a
+# lone surrogate) gets into a record: decoded bytes never hold one. Polars and Parquet
+# refuse such text, so it is replaced like any undecodable byte (U+FFFD, flagged).
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_TEXT_FIELDS = ("title_raw", "abstract_raw", "arxiv_id", "doi", "repo_url", "parse_error")
+
+
+def replace_lone_surrogates(row: dict) -> bool:
+    """Replace lone surrogates in ``row``'s text fields and authors with U+FFFD, in
+    place; whether there was any."""
+    found = False
+    for key in _TEXT_FIELDS:
+        value = row.get(key)
+        if isinstance(value, str) and _LONE_SURROGATE.search(value):
+            row[key] = _LONE_SURROGATE.sub("\ufffd", value)
+            found = True
+    authors = row.get("authors")
+    if authors and any(_LONE_SURROGATE.search(a) for a in authors):
+        row["authors"] = [_LONE_SURROGATE.sub("\ufffd", a) for a in authors]
+        found = True
+    return found

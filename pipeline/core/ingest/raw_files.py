@@ -8,6 +8,7 @@ cannot be read is rejected as a whole with a reason; it never stops the run.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 from collections.abc import Mapping
@@ -18,10 +19,18 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.ingest.decode import binary_reason, split_lines, undecodable_reason
+from pipeline.core.ingest.decode import (
+    SURROGATE_ESCAPE,
+    UNDECODABLE_FLAG,
+    binary_reason,
+    replace_lone_surrogates,
+    split_lines,
+    to_utf8,
+    undecodable_reason,
+)
 from pipeline.core.ingest.raw_listing import display_name, scan_raw_dir
 from pipeline.core.ingest.readers.detect import read_records
-from pipeline.core.ingest.readers.errors import UnknownFormatError
+from pipeline.core.ingest.readers.errors import FileRejectedError, UnknownFormatError
 from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP, JsonRecord
 from pipeline.core.ingest.readers.text_dump import ParsedRecord
 from pipeline.core.names import Progress
@@ -44,19 +53,13 @@ def list_raw_files(raw_dir: Path) -> list[Path]:
     return scan_raw_dir(raw_dir).files
 
 
-def sniff_format(data: bytes) -> tuple[str, str | None]:
-    """ "unknown" and a reason when ``data`` is no text at all (binary), else "text":
-    which reader the text is for is decided by :func:`read_records` on its content."""
-    reason = binary_reason(data)
-    return ("unknown", reason) if reason else ("text", None)
-
-
 def _record_rows(
     relative: str,
     sha: str,
     fmt: str,
     parsed: list[ParsedRecord] | list[JsonRecord],
     scraped: date,
+    surrogates_possible: bool = False,
 ) -> list[dict]:
     rows = []
     for record in parsed:
@@ -71,6 +74,8 @@ def _record_rows(
             format=fmt,
             flags=list(record.flags),
         )
+        if surrogates_possible and replace_lone_surrogates(row):
+            row["flags"] = [f for f in row["flags"] if f != UNDECODABLE_FLAG] + [UNDECODABLE_FLAG]
         rows.append(row)
     return rows
 
@@ -88,43 +93,85 @@ def scrape_date(path: Path, relative: str) -> date:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
 
 
+# A file is read into memory whole (several copies while it is decoded and split), so a
+# larger one is refused unread; the arXiv snapshot is published in parts far below this.
+MAX_FILE_BYTES = 1 << 30
+READER_ERROR = "reader error"
+_log = logging.getLogger(__name__)
+
+
 def read_file(
     path: Path, relative: str, field_map: Mapping[str, tuple[str, ...]] = DEFAULT_FIELD_MAP
 ) -> tuple[dict, list[dict]]:
     """Read one raw file into its files-table row and its raw records."""
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
-    fmt, reason = sniff_format(data)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return _too_large_row(relative, size), []
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:  # grew since the stat
+        return _too_large_row(relative, len(data)), []
+    return parse_file_bytes(data, relative, scrape_date(path, relative), field_map)
+
+
+def _too_large_row(relative: str, size: int) -> dict:
+    reason = f"file too large: {size} bytes, over {MAX_FILE_BYTES}: split it into several files"
+    return {**refused_row(relative, reason), "n_bytes": size}
+
+
+def parse_file_bytes(
+    data: bytes,
+    relative: str,
+    scraped: date,
+    field_map: Mapping[str, tuple[str, ...]] = DEFAULT_FIELD_MAP,
+) -> tuple[dict, list[dict]]:
+    """The files-table row and raw records of a file's bytes. Total: a reader's
+    unexpected exception rejects this one file (``reader error: <type>: <message>``),
+    logged, and the run goes on; each known bound has its own reason instead."""
     row = {
         "source_file": relative,
-        "sha256": sha,
+        "sha256": hashlib.sha256(data).hexdigest(),
         "n_bytes": len(data),
-        "format": fmt,
-        "status": "rejected" if reason else "ok",
-        "reason": reason,
+        "format": "unknown",
+        "status": "ok",
+        "reason": None,
         "n_records": 0,
-        "scrape_date": scrape_date(path, relative),
+        "scrape_date": scraped,
     }
-    if reason:
+    try:
+        return _parse(data, row, field_map)
+    except Exception as exc:  # the last line of defence: one file, never the run
+        _log.exception("reader failed on %s", relative)
+        message = " ".join(str(exc).split())[:200]
+        row.update(status="rejected", reason=f"{READER_ERROR}: {type(exc).__name__}: {message}")
         return row, []
-    decoded = split_lines(data)
+
+
+def _parse(
+    data: bytes, row: dict, field_map: Mapping[str, tuple[str, ...]]
+) -> tuple[dict, list[dict]]:
+    text_bytes, reason = to_utf8(data)
+    reason = reason or binary_reason(text_bytes)
+    if reason:
+        row.update(status="rejected", reason=reason)
+        return row, []
+    decoded = split_lines(text_bytes)
     reason = undecodable_reason(decoded)
     if reason:
-        row.update(status="rejected", reason=reason, format="unknown")
+        row.update(status="rejected", reason=reason)
         return row, []
     try:
         fmt, parsed = read_records(data, decoded, field_map)
-    except UnknownFormatError as exc:
-        row.update(status="rejected", reason=str(exc), format="unknown")
+    except (UnknownFormatError, FileRejectedError) as exc:
+        row.update(status="rejected", reason=str(exc))
         return row, []
     row["format"] = fmt
     if not parsed:
-        row.update(
-            status="empty",
-            reason=_empty_reason(data),
-        )
+        row.update(status="empty", reason=_empty_reason(text_bytes))
     row["n_records"] = len(parsed)
-    return row, _record_rows(relative, sha, fmt, parsed, row["scrape_date"])
+    relative, sha = row["source_file"], row["sha256"]
+    surrogates = SURROGATE_ESCAPE.search(text_bytes) is not None
+    return row, _record_rows(relative, sha, fmt, parsed, row["scrape_date"], surrogates)
 
 
 def _empty_reason(data: bytes) -> str:

@@ -114,6 +114,7 @@ _ESCAPED = r"\\([%&_#$])"
 LEFTOVER_COMMAND = r"\\([A-Za-z]+)\*?"
 # What GX and the tests look for in clean text: a backslash starting a control word.
 CONTROL_WORD = r"\\[A-Za-z]+"
+_BACKSLASHES_BEFORE_LETTER = r"\\+([A-Za-z])"
 
 
 def resolve_accents(expr: pl.Expr) -> pl.Expr:
@@ -158,6 +159,11 @@ def clean_latex(expr: pl.Expr) -> pl.Expr:
         .str.replace_all(r"\$([^$]*)\$", "${1}")  # inline math: keep its content
         .str.replace_all(r"([^\s{])\{(https?://)", "${1} ${2}")  # Name{https://..}
         .str.replace_all(r"[{}]", "")
+        # The contract: no control word survives. Removing braces or math delimiters can
+        # bring a backslash next to a letter again (\{}w, \$w$), and an escaped
+        # backslash shields a command from the passes above (\\alpha): such backslashes
+        # go last, all of a run at once, so none can form a new one.
+        .str.replace_all(_BACKSLASHES_BEFORE_LETTER, "${1}")
         .str.replace_all(_OPEN, "{", literal=True)
         .str.replace_all(_CLOSE, "}", literal=True)
         .str.normalize("NFC")

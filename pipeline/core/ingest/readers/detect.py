@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from pipeline.core.ingest.decode import DecodedLines
 from pipeline.core.ingest.readers.csv_export import parse_csv, sniff_delimiter
-from pipeline.core.ingest.readers.errors import UnknownFormatError
+from pipeline.core.ingest.readers.errors import FileRejectedError, UnknownFormatError
 from pipeline.core.ingest.readers.html_listing import is_html, parse_html
 from pipeline.core.ingest.readers.json_readers import JsonRecord, parse_json_records
 from pipeline.core.ingest.readers.listing import FORMAT as LISTING_FORMAT
@@ -29,6 +29,10 @@ from pipeline.core.ingest.readers.text_dump import (
 )
 
 SNIFF_CHARS = 4096
+# The line-oriented readers (CSV, listing, text dump) run several regexes per line; a
+# longer line is no scrape's (an abstract is at most 10,000 characters) and would only
+# cost time, so the file is rejected. JSON, XML and HTML may be written on one line.
+MAX_LINE_CHARS = 100_000
 # Any markup a listing page would have: a heading, a link, a line that is a URL. A
 # plain text dump has none, and skips the markup pass.
 _MARKUP_LINE = re.compile(r"#{1,6}\s|<?https?://\S+>?$")
@@ -42,13 +46,15 @@ _ROOT = re.compile(r"<([A-Za-z][\w:.-]*)")
 def read_records(
     data: bytes, decoded: DecodedLines, field_map: Mapping[str, tuple[str, ...]]
 ) -> tuple[str, list[ParsedRecord] | list[JsonRecord]]:
-    """The format name and records of a file; raises UnknownFormatError."""
+    """The format name and records of a file; raises UnknownFormatError, or
+    FileRejectedError when the file is beyond a bound."""
     text = "\n".join(decoded.lines)
     head = text[:SNIFF_CHARS].lstrip("\ufeff \t\r\n")
     if head[:1] == "{" or _JSON_ARRAY.match(head):
         return parse_json_records(text, decoded.bad, field_map)
     if head[:1] == "<":
         return _read_markup(data, head)
+    _check_line_lengths(decoded.lines)
     delimiter = sniff_delimiter(text)
     if delimiter:
         return parse_csv(text, delimiter, field_map)
@@ -61,6 +67,16 @@ def read_records(
     if reason:
         raise UnknownFormatError(reason)
     return "text-dump", records
+
+
+def _check_line_lengths(lines: list[str]) -> None:
+    """Raise FileRejectedError naming the first line longer than MAX_LINE_CHARS."""
+    longest = max(map(len, lines), default=0)
+    if longest > MAX_LINE_CHARS:
+        number = next(i for i, line in enumerate(lines, 1) if len(line) == longest)
+        raise FileRejectedError(
+            f"line too long: line {number} has {longest} characters, over {MAX_LINE_CHARS}"
+        )
 
 
 def _has_markup(text: str, lines: list[str]) -> bool:

@@ -1,4 +1,4 @@
-"""The one error a reader raises when a file is not of its shape."""
+"""The errors a reader raises to reject a whole file: not of its shape, or beyond a bound."""
 
 from __future__ import annotations
 
@@ -14,3 +14,8 @@ class UnknownFormatError(ValueError):
 
     def __str__(self) -> str:
         return f"{UNKNOWN_FORMAT}: {super().__str__()}"
+
+
+class FileRejectedError(ValueError):
+    """The file is of a known shape but beyond one of the readers' bounds (a line too
+    long); the message is the whole reason, with no ``unknown format`` prefix."""

@@ -42,8 +42,16 @@ __all__ = [
     "parse_json_records",
 ]
 
-_DECODER = json.JSONDecoder()
+# Bounds on untrusted JSON. Python's decoder recurses once per nesting level and
+# converts integer literals of any length (quadratic, refused past 4,300 digits), so a
+# value deeper or a number longer than these is an unreadable record with that reason,
+# never an exception. Real records nest 3-5 levels and hold numbers of a few digits.
+JSON_MAX_DEPTH = 64
+JSON_MAX_NUMBER_CHARS = 100
+_TOO_DEEP = f"JSON nested deeper than {JSON_MAX_DEPTH} levels"
 _WS = re.compile(r"\s*")
+# What changes the nesting depth outside strings: a whole string, or a bracket.
+_DEPTH_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 _OBJECT_LINE = re.compile(r"^[ \t]*\{", re.MULTILINE)
 SHAPE_SNIFF_RECORDS = 20
 # An object is a collection keyed by id ({"2312.17276": {...}, ...}) when at least this
@@ -83,6 +91,62 @@ class _Item:
     key: str | None = None  # the record's key in an object keyed by id
 
 
+class _BoundError(ValueError):
+    """A JSON value beyond one of the bounds above; the message is the reason."""
+
+
+def _number(literal: str, convert: Callable[[str], object]) -> object:
+    if len(literal) > JSON_MAX_NUMBER_CHARS:
+        raise _BoundError(f"number longer than {JSON_MAX_NUMBER_CHARS} characters")
+    return convert(literal)
+
+
+_DECODER = json.JSONDecoder(
+    parse_int=lambda literal: _number(literal, int),
+    parse_float=lambda literal: _number(literal, float),
+)
+
+
+def _deeper_than_limit(text: str, start: int, end: int) -> bool:
+    """Whether the JSON in ``text[start:end]`` nests deeper than JSON_MAX_DEPTH. Counting
+    brackets first: a value with fewer brackets than the limit cannot be too deep."""
+    if text.count("[", start, end) + text.count("{", start, end) <= JSON_MAX_DEPTH:
+        return False
+    depth = 0
+    for token in _DEPTH_TOKEN.finditer(text, start, end):
+        first = text[token.start()]
+        if first in "[{":
+            depth += 1
+            if depth > JSON_MAX_DEPTH:
+                return True
+        elif first in "]}":
+            depth -= 1
+    return False
+
+
+def _decode(text: str, pos: int) -> tuple[object, int]:
+    """``raw_decode`` within the bounds: a value too deep or a number too long raises
+    JSONDecodeError naming the bound, like any other unreadable value."""
+    try:
+        value, end = _DECODER.raw_decode(text, pos)
+    except RecursionError:  # deeper than the interpreter's stack: surely too deep
+        raise json.JSONDecodeError(_TOO_DEEP, text, pos) from None
+    except _BoundError as exc:
+        raise json.JSONDecodeError(str(exc), text, pos) from None
+    if _deeper_than_limit(text, pos, end):
+        raise json.JSONDecodeError(_TOO_DEEP, text, pos)
+    return value, end
+
+
+def _loads(text: str) -> object:
+    """``json.loads`` within the bounds (see :func:`_decode`)."""
+    value, end = _decode(text, _WS.match(text).end())  # type: ignore[union-attr]
+    end = _WS.match(text, end).end()  # type: ignore[union-attr]
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return value
+
+
 # Walking the text -------------------------------------------------------------------------
 def _iter_array(text: str, start: int) -> Iterator[_Item]:
     """Elements of the array whose '[' is at ``start``; broken elements become errors."""
@@ -97,7 +161,7 @@ def _iter_array(text: str, start: int) -> Iterator[_Item]:
             pos += 1
             continue
         try:
-            value, end = _DECODER.raw_decode(text, pos)
+            value, end = _decode(text, pos)
         except json.JSONDecodeError as exc:
             next_line = text.find("\n", pos)
             resume = _OBJECT_LINE.search(text, next_line + 1) if next_line != -1 else None
@@ -148,7 +212,7 @@ def _iter_lines(text: str) -> Iterator[_Item]:
         if stripped:
             offset = pos + (len(line) - len(line.lstrip()))
             try:
-                yield _Item(json.loads(stripped), offset, offset + len(stripped))
+                yield _Item(_loads(stripped), offset, offset + len(stripped))
             except json.JSONDecodeError as exc:
                 yield _Item(None, offset, offset + len(stripped), error=f"invalid JSON: {exc.msg}")
         pos += len(line) + 1
@@ -165,7 +229,8 @@ def iter_json_items(text: str) -> Iterator[_Item]:
         # A single object wrapping the records ({"papers": [...]}) is unwrapped.
         if len(items) == 1 and isinstance(items[0].value, dict):
             inner = _records_inside(items[0].value)
-            if inner is not None:
+            # One record is not a wrapper, though its "versions" are a list of objects.
+            if inner is not None and not has_title(items[0].value, DEFAULT_FIELD_MAP):
                 yield from (_Item(v, items[0].start, items[0].end) for v in inner)
                 return
             if _is_keyed(items[0].value):
@@ -176,7 +241,7 @@ def iter_json_items(text: str) -> Iterator[_Item]:
     # Not JSON lines from the first line on: one document spread over many lines, or
     # JSON lines whose first line is broken.
     try:
-        value = json.loads(text)
+        value = _loads(text)
     except json.JSONDecodeError:
         yield from items
         return
@@ -213,18 +278,25 @@ def hf_daily_paper(obj: Mapping) -> dict:
     }
 
 
+def _parsed_name(parts: object) -> str | None:
+    """ "First Last Suffix" from an ``authors_parsed`` entry [last, first, suffix, ...];
+    parts that are not text are left out, like non-text names in ``authors``."""
+    if not isinstance(parts, list) or len(parts) < 2:
+        return None
+    last, first, *rest = parts
+    words = [p for p in (first, last, rest[0] if rest else "") if isinstance(p, str) and p]
+    return " ".join(words).strip() or None
+
+
 def _arxiv_snapshot(obj: Mapping) -> dict:
     parsed = obj.get("authors_parsed")
     if isinstance(parsed, list) and parsed:
-        authors = [
-            " ".join(p for p in (a[1], a[0], a[2] if len(a) > 2 else "") if p).strip()
-            for a in parsed
-            if isinstance(a, list) and len(a) >= 2
-        ] or None
+        authors = [name for a in parsed if (name := _parsed_name(a))] or None
     else:
         authors = author_names(obj.get("authors"))
     versions = obj.get("versions")
-    first_version = versions[0].get("created") if isinstance(versions, list) and versions else None
+    first = versions[0] if isinstance(versions, list) and versions else None
+    first_version = first.get("created") if isinstance(first, Mapping) else None
     return {
         "title_raw": text_value(obj.get("title"), "title"),
         "abstract_raw": text_value(obj.get("abstract"), "abstract"),

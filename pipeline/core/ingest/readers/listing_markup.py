@@ -95,7 +95,9 @@ _PUBLISHED = re.compile(
     r"published(?: on)?\s+([A-Za-z]+\.? \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2})", re.I
 )
 _AUTHORS = re.compile(r"^(?:authors?|by)\s*[:：]\s*(.+)$", re.IGNORECASE)
-_SEPARATORS = re.compile(r"\s*[·•|]\s*")
+# Never starting inside a run of spaces: a long run not followed by a separator would
+# be scanned again from each of its positions (quadratic on a line of 100k spaces).
+_SEPARATORS = re.compile(r"(?<!\s)\s*[·•|]\s*")
 # A whole line of page furniture (navigation, buttons) that text browsers and crawlers
 # keep around a listing's cards: the line is dropped. Not names.PAGE_CHROME_REGEX,
 # which finds chrome left inside a record's text and rejects the record.

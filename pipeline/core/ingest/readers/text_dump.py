@@ -154,104 +154,124 @@ def parse_text_dump(decoded: DecodedLines) -> list[ParsedRecord]:
     return list(_cut_entries(cols, decoded))
 
 
-def _cut_entries(cols: dict[str, list], decoded: DecodedLines) -> Iterator[ParsedRecord]:
-    text: list[str] = cols["text"]
-    blank: list[bool] = cols["blank"]
-    chrome: list[bool] = [h and b for h, b in zip(cols["had_chrome"], blank, strict=True)]
-    n = len(text)
+class _LineFeatures:
+    """The per-line features of a dump and the neighbour tests the segmenter asks."""
 
-    def next_content(i: int) -> int | None:
+    def __init__(self, cols: dict[str, list]) -> None:
+        self.cols = cols
+        self.blank: list[bool] = cols["blank"]
+        self.n = len(cols["text"])
+
+    def next_content(self, i: int) -> int | None:
         """Index of the line right after ``i`` when it has text (no blank in between)."""
         j = i + 1
-        return j if j < n and not blank[j] else None
+        return j if j < self.n and not self.blank[j] else None
 
-    def midsentence_before(i: int) -> bool:
+    def midsentence_before(self, i: int) -> bool:
         """Line ``i`` stops mid-sentence: the next (wrapped) line carries on its sentence."""
-        nxt = next_content(i)
-        return cols["ends_midsentence"][i] or (
+        nxt = self.next_content(i)
+        return self.cols["ends_midsentence"][i] or (
             nxt is not None
-            and cols["starts_lower"][nxt]
-            and cols["n_chars"][nxt] <= WRAPPED_LINE_MAX_CHARS
+            and self.cols["starts_lower"][nxt]
+            and self.cols["n_chars"][nxt] <= WRAPPED_LINE_MAX_CHARS
         )
 
-    def wrapped(line: int) -> bool:
+    def wrapped(self, line: int) -> bool:
         """Short enough to be one line of an abstract wrapped at a fixed width."""
-        return cols["n_chars"][line] <= WRAPPED_LINE_MAX_CHARS
+        return self.cols["n_chars"][line] <= WRAPPED_LINE_MAX_CHARS
 
-    def is_wrap_of(prev: int, i: int) -> bool:
+    def is_wrap_of(self, prev: int, i: int) -> bool:
         """Line ``i`` continues the wrapped abstract line ``prev`` (adjacent lines).
 
         Only a short line can be wrapped; a long one-line abstract that ends without a
         full stop (on a URL, say) is followed by a title, whatever its first letter.
         """
-        return wrapped(prev) and (cols["ends_midsentence"][prev] or not cols["ends_terminal"][prev])
+        cols = self.cols
+        return self.wrapped(prev) and (
+            cols["ends_midsentence"][prev] or not cols["ends_terminal"][prev]
+        )
 
-    def title_then_abstract(i: int) -> bool:
+    def title_then_abstract(self, i: int) -> bool:
         """After a title, short line ``i`` is a new title only when it is a whole unit:
         followed by nothing, by a long abstract line, or, both in title case, by another
         title (several title-only entries in a row)."""
-        if midsentence_before(i):
+        if self.midsentence_before(i):
             return False
-        nxt = next_content(i)
-        if nxt is None or cols["n_chars"][nxt] > TITLE_MAX_CHARS:
+        nxt = self.next_content(i)
+        if nxt is None or self.cols["n_chars"][nxt] > TITLE_MAX_CHARS:
             return True
+        cols = self.cols
         return cols["title_case"][i] and cols["title_case"][nxt] and not cols["abstract_like"][nxt]
 
+
+# Where a content line goes: onto the open entry's abstract, or opening a new entry.
+_APPEND, _NEW_TITLE, _NEW_ABSTRACT = "append", "new title", "new abstract"
+
+
+def _place_line(
+    features: _LineFeatures, i: int, entry: _Entry | None, prev_line: int | None, gap: bool
+) -> str:
+    """Where content line ``i`` goes, given the open entry, its last content line
+    ``prev_line`` and whether a blank line came since (``gap``)."""
+    cols = features.cols
+    in_abstract = entry is not None and bool(entry.abstract_lines)
+    after_long_line = prev_line is not None and not features.wrapped(prev_line)
+    if cols["abstract_like"][i] and not (
+        in_abstract and after_long_line and cols["title_with_stop"][i]
+    ):
+        if entry is not None and not in_abstract:
+            return _APPEND
+        if in_abstract and (not gap or not cols["ends_terminal"][prev_line]):  # type: ignore[index]
+            return _APPEND
+        return _NEW_ABSTRACT  # abstract text with no title before it
+    if entry is None:
+        return _NEW_TITLE
+    if not in_abstract:
+        if entry.title_line is not None and features.title_then_abstract(i):
+            return _NEW_TITLE
+        return _APPEND
+    # Only a wrapped (short) abstract line continues onto the next line; after a long
+    # one-line abstract comes a title, whatever its first letter.
+    if (
+        not gap
+        and not after_long_line
+        and (
+            features.is_wrap_of(prev_line, i) or features.midsentence_before(i)  # type: ignore[arg-type]
+        )
+    ):
+        return _APPEND
+    return _NEW_TITLE
+
+
+def _cut_entries(cols: dict[str, list], decoded: DecodedLines) -> Iterator[ParsedRecord]:
+    """The entries of a dump, line by line: each content line is placed by
+    :func:`_place_line`; a blank line left by removed chrome ends a page."""
+    features = _LineFeatures(cols)
+    text: list[str] = cols["text"]
+    chrome = [h and b for h, b in zip(cols["had_chrome"], features.blank, strict=True)]
     entry: _Entry | None = None
     index = 0
     prev_line: int | None = None  # last content line of the open entry
     gap = False  # a blank line since prev_line
-
-    def close() -> ParsedRecord | None:
-        nonlocal entry, index
-        if entry is None:
-            return None
-        record = _to_record(entry, index, text, cols["had_chrome"], decoded.bad)
-        entry = None
-        index += 1
-        return record
-
-    for i in range(n):
-        if blank[i]:
+    for i in range(features.n):
+        if features.blank[i]:
             if chrome[i] and entry is not None:  # chrome ends a page: a hard boundary
-                yield close()  # type: ignore[misc]
-                prev_line = None
+                yield _to_record(entry, index, text, cols["had_chrome"], decoded.bad)
+                entry, index, prev_line = None, index + 1, None
             gap = True
             continue
-        in_abstract = entry is not None and bool(entry.abstract_lines)
-        after_long_line = prev_line is not None and not wrapped(prev_line)
-        if cols["abstract_like"][i] and not (
-            in_abstract and after_long_line and cols["title_with_stop"][i]
-        ):
-            if entry is not None and not in_abstract:
-                entry.abstract_lines.append(i)
-            elif in_abstract and (not gap or not cols["ends_terminal"][prev_line]):  # type: ignore[index]
-                entry.abstract_lines.append(i)  # type: ignore[union-attr]
-            else:  # abstract text with no title before it
-                if entry is not None:
-                    yield close()  # type: ignore[misc]
-                entry = _Entry(abstract_lines=[i])
-        elif entry is None:
-            entry = _Entry(title_line=i)
-        elif not in_abstract:
-            if entry.title_line is not None and title_then_abstract(i):
-                yield close()  # type: ignore[misc]
-                entry = _Entry(title_line=i)
-            else:
-                entry.abstract_lines.append(i)
-        elif (
-            not gap and not after_long_line and (is_wrap_of(prev_line, i) or midsentence_before(i))  # type: ignore[arg-type]
-        ):
-            # Only a wrapped (short) abstract line continues onto the next line; after a
-            # long one-line abstract comes a title, whatever its first letter.
-            entry.abstract_lines.append(i)
+        action = _place_line(features, i, entry, prev_line, gap)
+        if action == _APPEND:
+            entry.abstract_lines.append(i)  # type: ignore[union-attr]
         else:
-            yield close()  # type: ignore[misc]
-            entry = _Entry(title_line=i)
+            if entry is not None:
+                yield _to_record(entry, index, text, cols["had_chrome"], decoded.bad)
+                index += 1
+            entry = _Entry(title_line=i) if action == _NEW_TITLE else _Entry(abstract_lines=[i])
         prev_line = i
         gap = False
     if entry is not None:
-        yield close()  # type: ignore[misc]
+        yield _to_record(entry, index, text, cols["had_chrome"], decoded.bad)
 
 
 def _to_record(
