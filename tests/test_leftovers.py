@@ -48,3 +48,28 @@ def test_the_next_run_clears_what_a_killed_run_left(data_dir: Path) -> None:
     root = processed / "papers"
     assert (root / "LATEST").read_text().strip() == "v0002"
     assert pl.read_parquet(root / "v0002" / "papers.parquet").height > 0
+
+
+def test_every_temporary_file_lives_in_one_directory_the_next_run_clears(
+    data_dir: Path,
+) -> None:
+    temp = data_dir / "processed" / ".tmp"
+    temp.mkdir(parents=True)
+    hexes = uuid.uuid4().hex
+    junk = [
+        temp / "left by someone",
+        temp / f".papers.parquet.tmp-{_dead_pid()}-{hexes}",
+        temp / f".staging-{_dead_pid()}-{hexes}",
+    ]
+    live = temp / f".file.parquet.tmp-{os.getpid()}-{hexes}"  # a per-file run writing now
+    for path in [*junk[:2], live]:
+        path.write_bytes(b"half a parquet file")
+    junk[2].mkdir()
+    (junk[2] / "papers.parquet").write_bytes(b"half")
+    assert main(["run", "--data-dir", str(data_dir)]) == 0
+    assert [p for p in junk if p.exists()] == []
+    assert sorted(temp.iterdir()) == [live]  # nothing of the run's own is left there
+    processed = data_dir / "processed"
+    elsewhere = [p for p in processed.rglob("*") if temp not in p.parents and ".tmp-" in p.name]
+    assert elsewhere == []  # no temporary name beside a target
+    assert (processed / "papers" / "LATEST").read_text().strip() == "v0001"

@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core.markdown import markdown_cell
+from pipeline.core.store.atomic import write_atomic
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 from pipeline.core.validate.expectations import validate_tables
 from pipeline.core.validate.quality import CheckOutcome
@@ -64,7 +65,8 @@ def validate_candidate(
         columns=columns,
         recheck=recheck,
     )
-    (evidence_dir / VALIDATION_FILE).write_text(
+    write_atomic(
+        evidence_dir / VALIDATION_FILE,
         json.dumps(
             {
                 "fingerprint": fingerprint(papers, records),
@@ -77,7 +79,6 @@ def validate_candidate(
             default=str,
         )
         + "\n",
-        encoding="utf-8",
     )
     return outcomes
 
