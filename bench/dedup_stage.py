@@ -18,13 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.memory import peak_rss_mib
 
 STEPS = ("clusters", "records", "variants", "papers")
 
@@ -52,7 +53,7 @@ def child(data_dir: str, step: str) -> None:
                 "records": n,
                 "seconds": round(seconds, 2),
                 "records_per_second": round(n / seconds),
-                "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "peak_rss_mib": round(peak_rss_mib()),
             }
         )
     )

@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import resource
 import time
 
 import polars as pl
 
 from bench.dedup_prepare import corpus_dir, prepare
+from bench.memory import peak_rss_mib
 from bench.run import duplicate_scores
 from pipeline.core.dedup.clustering import cluster_duplicates
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:

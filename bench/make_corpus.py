@@ -45,7 +45,6 @@ import argparse
 import json
 import random
 import re
-import resource
 import sys
 import time
 from collections.abc import Sequence
@@ -60,6 +59,8 @@ import polars as pl
 import pyarrow as pa
 
 from bench.corpus_formats import format_of_day, write_day_as
+from bench.memory import peak_rss_mib
+from pipeline.core.names import SENTENCE_BREAK
 
 # --- Corpus shape. Rates are shares of all records written. -----------------------------
 
@@ -223,7 +224,7 @@ _FUNCTION_WORD_END = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]?$")
 _FULL_STOP_END = re.compile(r"\.[\"')\]]?$")
-_SENTENCE_BREAK = re.compile(r"[.!?][\"')\]]?\s+[A-Z]")
+_SENTENCE_BREAK = re.compile(SENTENCE_BREAK)
 _ABBREVIATIONS = frozenset({"e.g.", "i.e.", "al.", "vs.", "etc.,", "Fig.", "Eq.", "cf.", "Sec."})
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _TOKEN_PARTS = re.compile(r"([(\[\"'<]*)(.*?)((?:'s)?[)\]\"'.,;:!?+]*)", re.DOTALL)
@@ -1632,7 +1633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = peak_rss_mib()
     sim = result.stats["similarity"]["corpus"]["distinct_papers"]
     print(
         f"wrote {result.n_records} records of {result.n_papers} papers in {result.n_files} "

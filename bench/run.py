@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from typing import Any
 import polars as pl
 
 from bench.make_corpus import make_corpus
+from bench.memory import peak_rss_mib
 from pipeline.core.config import default_expectations
 from pipeline.core.dedup.clustering import cluster_duplicates
 from pipeline.core.ingest.raw_files import ingest
@@ -45,10 +45,6 @@ REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "bench" / ".cache"
 RESULTS = REPO / "bench" / "results"
 INCREMENT_RECORDS = 250
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def corpus(n: int, seed: int, jsonl_every: int = 0, formats_every: int = 0) -> Path:

@@ -9,9 +9,10 @@ import pytest
 
 from bench.make_corpus import make_corpus
 from bench.run import duplicate_scores
-from pipeline.core.dedup import clustering as dedup
-from pipeline.core.dedup import near_index, record_texts
-from pipeline.core.dedup.clustering import NARROW_COLUMNS, cluster_duplicates
+from pipeline.core import schema
+from pipeline.core.dedup import near_index, near_tier, record_texts, tables
+from pipeline.core.dedup.clustering import NARROW_COLUMNS, cluster_duplicates, cluster_fates
+from pipeline.core.dedup.fates import DEFAULT_CANONICAL
 from pipeline.core.dedup.near_dup import NUM_BINS, find_near_duplicates, lsh_params
 from pipeline.core.dedup.near_index import NearIndex, load_index, params_fingerprint, save_index
 from pipeline.core.ingest.raw_files import ingest
@@ -128,31 +129,32 @@ def test_records_left_on_disk_give_the_same_result_as_records_held(
     """The dedup step holds a few columns and reads texts and wide columns from the
     stored file; that must decide exactly what the in-memory path decides, whether
     signatures come from one streamed pass or from filtered scans."""
-    monkeypatch.setattr(dedup, "STREAM_SIGNATURES_FROM", stream_from)
+    monkeypatch.setattr(near_tier, "STREAM_SIGNATURES_FROM", stream_from)
     monkeypatch.setattr(record_texts, "BATCH_ROWS", 700)  # several batches
     normalized, _ = labelled
     ordered = normalized.sort("source_file", "record_index")
     ordered.write_parquet(tmp_path / "normalized.parquet")
     stored = pl.scan_parquet(tmp_path / "normalized.parquet")
     narrow = ordered.select(*NARROW_COLUMNS, abstract_len=pl.col("abstract").str.len_chars())
-    held = cluster_duplicates(normalized, fates_only=True)
-    on_disk = cluster_duplicates(narrow, fates_only=True, stored=stored)
-    assert on_disk.records.equals(held.records)
+    held = cluster_duplicates(normalized)
+    source = record_texts.ScannedRecords(stored)
+    on_disk = cluster_fates(narrow, source)
+    assert on_disk.records.equals(held.records.select(schema.FATES.names()))
     assert on_disk.papers.equals(held.papers)
     assert on_disk.variants.equals(held.variants)
     assert on_disk.stats == held.stats
     with pytest.raises(ValueError, match="file order"):
-        cluster_duplicates(narrow.reverse(), fates_only=True, stored=stored)
+        cluster_fates(narrow.reverse(), source)
     # The separate steps build papers and variants from the fates alone, with the same
     # result; fates of other records are refused, not paired row by row.
-    build = ordered.select(dedup.BUILD_COLUMNS)
-    source = record_texts.RecordSource(stored)
-    assert dedup.papers_from_fates(held.records, build, source).equals(held.papers)
-    assert dedup.variants_from_fates(held.records, build, source).equals(held.variants)
-    with pytest.raises(dedup.StaleFatesError, match="materialize clusters again"):
-        dedup.papers_from_fates(held.records.head(-1), build.head(-1).reverse(), source)
-    with pytest.raises(dedup.StaleFatesError):
-        dedup.variants_from_fates(held.records.head(-1), build, source)
+    build = ordered.select(tables.BUILD_COLUMNS)
+    fates = on_disk.records
+    assert tables.papers_from_fates(fates, build, source).equals(held.papers)
+    assert tables.variants_from_fates(fates, build, source).equals(held.variants)
+    with pytest.raises(tables.StaleFatesError, match="materialize clusters again"):
+        tables.papers_from_fates(fates.head(-1), build.head(-1).reverse(), source)
+    with pytest.raises(tables.StaleFatesError):
+        tables.variants_from_fates(fates.head(-1), build, source)
 
 
 def test_a_save_appends_only_the_new_facts_and_compacts_past_the_part_limit(
@@ -203,8 +205,12 @@ def test_an_index_made_with_other_parameters_is_ignored(labelled, tmp_path) -> N
     assert result.records.equals(scratch.records)
     assert result.index.params == params_fingerprint()
     # On disk, files of other parameters are not even read.
+    assert not near_index.saved_with_other_parameters(tmp_path)
     save_index(bogus, tmp_path)
     assert load_index(tmp_path) is None
+    assert near_index.saved_with_other_parameters(tmp_path)  # the step says it rebuilds
+    save_index(result.index, tmp_path)  # the next save removes them
+    assert not near_index.saved_with_other_parameters(tmp_path)
 
 
 def _words(start: int, stop: int) -> str:
@@ -242,7 +248,7 @@ def test_a_chain_of_near_duplicates_is_split_at_the_canonical() -> None:
 @pytest.mark.parametrize(
     ("preference", "canonical_file"),
     [
-        (dedup.DEFAULT_CANONICAL, "c.txt"),  # the longest abstract
+        (DEFAULT_CANONICAL, "c.txt"),  # the longest abstract
         (["latest_sighting", "longest_abstract"], "b.txt"),
         (["earliest_sighting"], "a.txt"),
         (["shortest_abstract"], "a.txt"),

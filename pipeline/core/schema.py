@@ -148,7 +148,6 @@ FATES = pl.Schema(
         **{name: RECORDS[name] for name in ("matched_on", "similarity")},
     }
 )
-RECORD_STATUSES = ("published", "duplicate", "rejected")
 
 # What each column of a published table means, in the words README's tables use: the
 # dataset card, the report and the UI's column schema are generated from these.

@@ -7,17 +7,16 @@ import dagster as dg
 import polars as pl
 
 from pipeline.core import schema
-from pipeline.core.dedup.clustering import (
+from pipeline.core.dedup.clustering import NARROW_COLUMNS, cluster_fates
+from pipeline.core.dedup.near_index import load_index, save_index, saved_with_other_parameters
+from pipeline.core.dedup.record_texts import RecordSource, ScannedRecords
+from pipeline.core.dedup.tables import (
     BUILD_COLUMNS,
-    NARROW_COLUMNS,
-    RECORD_KEY,
-    cluster_duplicates,
     ensure_same_records,
     papers_from_fates,
     variants_from_fates,
 )
-from pipeline.core.dedup.near_index import load_index, save_index
-from pipeline.core.dedup.record_texts import RecordSource
+from pipeline.core.names import RECORD_KEY
 from pipeline.core.store.counts import record_counts, record_rates
 from pipeline.core.validate import quality
 from pipeline.defs.io import load_columns, scan_asset
@@ -66,12 +65,16 @@ def clusters(settings: PipelineSettings) -> Iterator[dg.Output | dg.AssetCheckRe
     config = settings.config()
     stored, narrow = _stored_in_file_order(settings, NARROW_COLUMNS, abstract_len=True)
     index = load_index(settings.near_index_dir)
-    result = cluster_duplicates(
+    if index is None and saved_with_other_parameters(settings.near_index_dir):
+        dg.get_dagster_logger().warning(
+            "the near index was saved with other parameters (an older version of the "
+            "code): it is rebuilt from scratch, once, and the old files removed"
+        )
+    result = cluster_fates(
         narrow,
+        ScannedRecords(stored),
         config.near.near_threshold,
         index,
-        fates_only=True,
-        stored=stored,
         canonical=config.canonical.canonical_preference,
     )
     del narrow, index
@@ -82,7 +85,7 @@ def clusters(settings: PipelineSettings) -> Iterator[dg.Output | dg.AssetCheckRe
     yield dg.Output(
         fates,
         metadata={
-            **table_metadata(fates, ["source_file", "record_index", "status", "paper_id"]),
+            **table_metadata(fates, [*RECORD_KEY, "status", "paper_id"]),
             "records_by_status": dg.MetadataValue.json(counts_by(fates, "status")),
             **{k: dg.MetadataValue.int(v) for k, v in counts.items()},
             "dedup": dg.MetadataValue.json(result.stats),
@@ -123,7 +126,7 @@ def records(settings: PipelineSettings, clusters: pl.DataFrame) -> dg.Output[pl.
     )
     return dg.Output(
         table,
-        metadata=table_metadata(clusters, ["source_file", "record_index", "status", "paper_id"]),
+        metadata=table_metadata(clusters, [*RECORD_KEY, "status", "paper_id"]),
     )
 
 
@@ -188,7 +191,7 @@ def _built_from(
     """A table built from the fates and the stored records (the columns it decides on
     held, the wide ones read by position)."""
     stored, narrow = _stored_in_file_order(settings, BUILD_COLUMNS)
-    return build(clusters, narrow, RecordSource(stored))
+    return build(clusters, narrow, ScannedRecords(stored))
 
 
 def _stored_in_file_order(

@@ -3,12 +3,12 @@
 import dagster as dg
 import polars as pl
 
+from pipeline.core.names import RECORD_KEY
 from pipeline.core.store.card import CARD, REPORT
 from pipeline.core.store.counts import record_rates
 from pipeline.core.store.provenance import inputs_fingerprint
 from pipeline.core.store.publish import PublishRefusedError, publish_version
 from pipeline.core.validate.evidence import load_evidence, validate_candidate
-from pipeline.defs.dedup import RECORD_KEY
 from pipeline.defs.errors import os_errors_named
 from pipeline.defs.io import asset_path
 from pipeline.defs.run_lease import claim_data_dir

@@ -30,7 +30,6 @@ import pyarrow as pa
 
 from pipeline.core.dedup import shingle_params as params
 
-SHINGLE_WORDS = 3
 NUM_BINS = params.NUM_BINS
 BANDS_AT_ONCE = 8  # bands bucketed together: bounds candidate_pairs' memory
 MAX_BUCKET = 200  # larger buckets are boilerplate, not duplicates: they are skipped

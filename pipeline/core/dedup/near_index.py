@@ -49,9 +49,12 @@ def params_fingerprint() -> str:
     """Everything a stored signature or similarity depends on. Word and shingle hashes
     are the pipeline's own (:mod:`pipeline.core.dedup.shingle_kernels`), so a polars upgrade
     no longer throws the index away, as it did while words were hashed by polars."""
+    # "words3": the kernels' shingle width, fixed in their code (a change to it is a
+    # new ALGORITHM_VERSION). Still spelled out so that indexes saved before keep
+    # their fingerprint and are reused.
     return (
         f"near-v{near_dup.ALGORITHM_VERSION}"
-        f"-words{near_dup.SHINGLE_WORDS}-bins{near_dup.NUM_BINS}"
+        f"-words3-bins{near_dup.NUM_BINS}"
         f"-seed{int(params.SIGNATURE_SEED)}-pattern{near_dup.WORD_PATTERN}"
     )
 
@@ -113,6 +116,15 @@ def load_index(directory: Path) -> NearIndex | None:
         frames.append(pl.concat(read) if read else pl.DataFrame(schema=expected))
     sig, found = frames
     return NearIndex(params=params, signatures=sig, pairs=found, saved=(sig.height, found.height))
+
+
+def saved_with_other_parameters(directory: Path) -> bool:
+    """Whether ``directory`` holds index files made with other parameters than the
+    running code's: :func:`load_index` never reads them, so the index is rebuilt from
+    scratch (and the next save removes them). Lets the caller say so."""
+    directory, current = Path(directory), _tag(params_fingerprint())
+    files = [*directory.glob("signatures-*.parquet"), *directory.glob("pairs-*.parquet")]
+    return any(f"-{current}" not in p.name for p in files)
 
 
 def save_index(index: NearIndex, directory: Path) -> None:

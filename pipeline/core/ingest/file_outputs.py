@@ -39,13 +39,13 @@ from pipeline.core.ingest.hashing import file_sha256
 from pipeline.core.ingest.raw_files import read_or_reject, refused_row, scrape_date
 from pipeline.core.ingest.raw_listing import display_name, scan_raw_dir
 from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP
+from pipeline.core.names import Progress
 from pipeline.core.store.atomic import write_parquet_atomic
 from pipeline.core.store.provenance import modules_version
 from pipeline.core.transform.language import DEFAULT_ENGINE, Engine, empty_cache
 from pipeline.core.transform.records import DEFAULT_LANGUAGES, transform_records
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 
-Progress = Callable[[str], None]
 FILE_ROW_KEY = "papers_pipeline.file_row"
 ENTRY_SUFFIX = ".parquet"
 # Raw bytes transformed together: about 40k records of the sample's shape, ~1.5 GB of

@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,8 +25,8 @@ from pipeline.core.ingest.readers.detect import read_records
 from pipeline.core.ingest.readers.errors import UnknownFormatError
 from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP, JsonRecord
 from pipeline.core.ingest.readers.text_dump import ParsedRecord
+from pipeline.core.names import Progress
 
-Progress = Callable[[str], None]
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 PROGRESS_EVERY_SECONDS = 2.0
 

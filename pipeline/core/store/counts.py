@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from pipeline.core import schema
+from pipeline.core.names import RECORD_STATUSES
 
 
 def record_counts(records: pl.DataFrame) -> dict[str, int]:
@@ -18,7 +18,7 @@ def record_counts(records: pl.DataFrame) -> dict[str, int]:
     )
     return {
         "records": records.height,
-        **{s: by_status.get(s, 0) for s in schema.RECORD_STATUSES},
+        **{s: by_status.get(s, 0) for s in RECORD_STATUSES},
         "duplicates_exact": by_kind.get("exact", 0),
         "duplicates_near": by_kind.get("near", 0),
     }

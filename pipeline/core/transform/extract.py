@@ -16,6 +16,7 @@ from importlib import resources
 
 import polars as pl
 
+from pipeline.core.names import CODE_HOSTS_PATTERN, HUGGING_FACE_PATTERN, REPO_HOSTS_PATTERN
 from pipeline.core.transform.acronym import acronym_rules, first_name
 from pipeline.core.transform.latex import clean_latex
 
@@ -23,26 +24,24 @@ from pipeline.core.transform.latex import clean_latex
 # or a space slipped into it ("https: //github.com/..."), or at a code host's name when
 # the scheme is left out ("github.com/showlab/FocusUI"), and stops at whitespace, a
 # brace (LaTeX "Name{https://...}") or a quote.
-_SCHEMELESS_HOSTS = r"github\.com|gitlab\.com|gitee\.com|bitbucket\.org|huggingface\.co"
 LINK = (
-    rf"(?i:https?: ?//|www\.|(?-u:\b)(?:{_SCHEMELESS_HOSTS})/)"
+    rf"(?i:https?: ?//|www\.|(?-u:\b)(?:{CODE_HOSTS_PATTERN})/)"
     r"[^\s{}<>\"'`\\]+"
 )
 _URL = LINK
 _TRAILING = r"[.,;:!?'\")\]}>]+$"
-_REPO_HOSTS = r"github\.com|gitlab\.com|gitee\.com|bitbucket\.org"
 # owner/repo of a code host; the repo drops a ".git" suffix and any deeper path.
 _REPO = (
-    rf"^(?:https?://)?(?:www\.)?({_REPO_HOSTS})/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)"
+    rf"^(?:https?://)?(?:www\.)?({REPO_HOSTS_PATTERN})/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)"
     r"(?:\.git)?(?:[/?#].*)?$"
 )
 # Hugging Face repos: models at the root, spaces and datasets under their prefix.
 _HF_NOT_OWNERS = "papers|docs|blog|learn|models|collections|organizations|login|join|settings|api"
 _HF_REPO = (
-    r"^(?:https?://)?(?:www\.)?huggingface\.co/((?:spaces/|datasets/)?)"
+    rf"^(?:https?://)?(?:www\.)?{HUGGING_FACE_PATTERN}/((?:spaces/|datasets/)?)"
     r"((?:[A-Za-z0-9_.-]+))/([A-Za-z0-9_.-]+?)(?:\.git)?(?:[/?#].*)?$"
 )
-_HF_EXCLUDED = rf"^(?:https?://)?(?:www\.)?huggingface\.co/(?:{_HF_NOT_OWNERS})(?:/|$)"
+_HF_EXCLUDED = rf"^(?:https?://)?(?:www\.)?{HUGGING_FACE_PATTERN}/(?:{_HF_NOT_OWNERS})(?:/|$)"
 _ARXIV_REF = (
     r"(?i)(?:arxiv:\s*|arxiv\.org/(?:abs|pdf)/)"
     r"(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
@@ -151,7 +150,7 @@ def _clean_url(e: pl.Expr) -> pl.Expr:
         e.str.replace(_TRAILING, "")
         .str.replace(_TRAILING, "")
         .str.replace(r"^(?i)(https?): //", "${1}://")
-        .str.replace(rf"^(?i)((?:{_SCHEMELESS_HOSTS})/)", "https://${1}")
+        .str.replace(rf"^(?i)((?:{CODE_HOSTS_PATTERN})/)", "https://${1}")
     )
 
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.core.config import default_expectations
+from pipeline.core.names import PAGE_CHROME_REGEX, SENTENCE_BREAK
 from pipeline.core.transform.extract import LINK
 from pipeline.core.transform.latex import CONTROL_WORD
 from pipeline.core.validate.expectation_settings import (
     CANONICAL_CODE_URL,
-    PAGE_CHROME_REGEX,
     ExpectationSettings,
 )
 
@@ -38,9 +38,10 @@ class Rule:
 
 _READABLE = pl.col("parse_error").is_null()
 # Several sentences and many words: prose, not a title. Series titles ("Clouds. IX. The
-# Serpens ...") have sentence breaks too, but few words.
-TITLE_MAX_WORDS = 30
-_SENTENCE_BREAK = r"[.!?][\"')\]]?\s+[A-Z]"
+# Serpens ...") have sentence breaks too, but few words. Lower than the text-dump
+# reader's TITLE_LINE_MAX_WORDS (45): the reader bounds any line it may take for a
+# title, with no other evidence; this bounds a title that also has two sentence breaks.
+SENTENCED_TITLE_MAX_WORDS = 30
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -194,8 +195,8 @@ def bounds_rules(bounds: ExpectationSettings) -> tuple[Rule, ...]:
             pl.when(
                 (title_len > bounds.title_max_chars)
                 | (
-                    (pl.col("title").str.count_matches(_SENTENCE_BREAK) >= 2)
-                    & (pl.col("title").str.count_matches(r"\S+") > TITLE_MAX_WORDS)
+                    (pl.col("title").str.count_matches(SENTENCE_BREAK) >= 2)
+                    & (pl.col("title").str.count_matches(r"\S+") > SENTENCED_TITLE_MAX_WORDS)
                 )
             ).then(pl.lit("title looks like an abstract")),
         ),

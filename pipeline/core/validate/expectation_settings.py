@@ -1,4 +1,4 @@
-"""The bounds the dataset expectations hold a table to, and the page-chrome pattern.
+"""The bounds the dataset expectations hold a table to, and the code-URL pattern.
 
 Separate from :mod:`pipeline.core.validate.expectations` because record rules mirror these
 bounds (a bad record becomes a reject, not a failed version): the rules, and so the
@@ -10,20 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Page chrome a text-dump scrape leaves behind (see text_dump.CHROME_PREFIX): the
-# e-mail banner anywhere, or "Subscribe" at the start followed by anything but a
-# lowercase letter ("Subscriber..." is a word). GX's pandas engine runs
-# ``Series.astype(str).str.contains(regex)``; pandas 3 sends Arrow strings to
-# pyarrow's RE2 and only falls back to Python ``re`` for look-arounds and the like.
-# The pattern stays inside the common subset of both dialects (no look-around), so
-# it means the same whichever engine evaluates it.
-PAGE_CHROME_REGEX = r"Get trending papers|^Subscribe(?:[^a-z]|$)"
+from pipeline.core.names import HUGGING_FACE_PATTERN, REPO_HOSTS_PATTERN
+
 # A canonical repository URL: owner/repo of letters, digits, '_', '.', '-', not ending
 # in punctuation.
 _NAME = r"[A-Za-z0-9_.-]*[A-Za-z0-9_-]"
 CANONICAL_CODE_URL = (
-    rf"^https://(?:(?:github\.com|gitlab\.com|gitee\.com|bitbucket\.org)/{_NAME}/{_NAME}"
-    rf"|huggingface\.co/(?:spaces/|datasets/)?{_NAME}/{_NAME})$"
+    rf"^https://(?:(?:{REPO_HOSTS_PATTERN})/{_NAME}/{_NAME}"
+    rf"|{HUGGING_FACE_PATTERN}/(?:spaces/|datasets/)?{_NAME}/{_NAME})$"
 )
 
 

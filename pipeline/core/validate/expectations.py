@@ -34,12 +34,12 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.core.names import RECORD_KEY
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 from pipeline.core.validate.outcomes import to_outcome
 from pipeline.core.validate.quality import MAX_EXAMPLES, CheckOutcome
 from pipeline.core.validate.suites import (
     PAPERS_KEY,
-    RECORDS_KEY,
     TableSuite,
     is_row_wise,
     papers_specs,
@@ -92,9 +92,7 @@ def validate_tables(
     specs = papers_specs(settings)
     tables = [
         TableSuite("papers", papers, specs, PAPERS_KEY, columns.get("papers")),
-        TableSuite(
-            "records", records, records_specs(settings), RECORDS_KEY, columns.get("records")
-        ),
+        TableSuite("records", records, records_specs(settings), RECORD_KEY, columns.get("records")),
     ]
     if recheck is not None:
         tables[0] = TableSuite(

@@ -10,7 +10,9 @@ from dataclasses import asdict, dataclass, field
 
 import polars as pl
 
-_KEY = ["source_file", "record_index"]
+from pipeline.core.names import RECORD_KEY, REJECTED
+
+_KEY = list(RECORD_KEY)
 MAX_EXAMPLES = 5
 
 
@@ -82,9 +84,9 @@ def papers_match_records(papers: pl.DataFrame, records: pl.DataFrame) -> CheckOu
 def rejected_have_reasons(records: pl.DataFrame) -> CheckOutcome:
     """A record is rejected exactly when it has a reason, and only rejected ones lack a paper."""
     bad = records.filter(
-        (pl.col("status") == "rejected")
+        (pl.col("status") == REJECTED)
         != pl.col("reason").is_not_null()
-        | ((pl.col("status") == "rejected") != pl.col("paper_id").is_null())
+        | ((pl.col("status") == REJECTED) != pl.col("paper_id").is_null())
     )
     return CheckOutcome(
         name="rejected_have_reasons",

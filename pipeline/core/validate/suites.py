@@ -22,17 +22,16 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.config import default_expectations
+from pipeline.core.names import PAGE_CHROME_REGEX, RECORD_KEY, RECORD_STATUSES, REJECTED
 from pipeline.core.store.provenance import modules_version
 from pipeline.core.transform.latex import CONTROL_WORD
 from pipeline.core.transform.rules import UNDETERMINED
 from pipeline.core.validate.expectation_settings import (
     CANONICAL_CODE_URL,
-    PAGE_CHROME_REGEX,
     ExpectationSettings,
 )
 
 PAPERS_KEY = ("paper_id",)
-RECORDS_KEY = ("source_file", "record_index")
 
 
 @dataclass(frozen=True)
@@ -229,7 +228,7 @@ def records_specs(settings: ExpectationSettings | None = None) -> list[Spec]:
     too, so these judge the pipeline's own fates (schema, keys, statuses) and the
     shares of rejects and duplicates over the whole table, which no one record fails."""
     settings = settings or default_expectations()
-    statuses = list(schema.RECORD_STATUSES)
+    statuses = list(RECORD_STATUSES)
     return [
         Spec(
             "records.columns_match_schema",
@@ -241,7 +240,7 @@ def records_specs(settings: ExpectationSettings | None = None) -> list[Spec]:
             "records.key_unique",
             "each (source_file, record_index) appears once in records",
             "ExpectCompoundColumnsToBeUnique",
-            {"column_list": list(RECORDS_KEY)},
+            {"column_list": list(RECORD_KEY)},
         ),
         Spec(
             "records.status_not_null",
@@ -261,7 +260,7 @@ def records_specs(settings: ExpectationSettings | None = None) -> list[Spec]:
             "ExpectColumnValuesToNotBeInSet",
             {
                 "column": "status",
-                "value_set": ["rejected"],
+                "value_set": [REJECTED],
                 "mostly": _mostly(settings.max_reject_rate),
             },
             max_rate=settings.max_reject_rate,
@@ -332,7 +331,7 @@ def columns_read(settings: ExpectationSettings | None = None) -> dict[str, list[
         name: list(dict.fromkeys([*key, *(c for spec in specs for c in spec_columns(spec))]))
         for name, specs, key in (
             ("papers", papers_specs(settings), PAPERS_KEY),
-            ("records", records_specs(settings), RECORDS_KEY),
+            ("records", records_specs(settings), RECORD_KEY),
         )
     }
 

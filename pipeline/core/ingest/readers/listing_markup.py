@@ -96,8 +96,10 @@ _PUBLISHED = re.compile(
 )
 _AUTHORS = re.compile(r"^(?:authors?|by)\s*[:：]\s*(.+)$", re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s*[·•|]\s*")
-# Page furniture that text browsers and crawlers keep around the cards.
-_CHROME = re.compile(
+# A whole line of page furniture (navigation, buttons) that text browsers and crawlers
+# keep around a listing's cards: the line is dropped. Not names.PAGE_CHROME_REGEX,
+# which finds chrome left inside a record's text and rejects the record.
+_NAVIGATION_LINE = re.compile(
     r"^(?:get trending papers in your email inbox(?: once a day)?\s*!?|subscribe|sign (?:up|in)"
     r"|log ?in|search|copy link|share|load more|next|previous|back to top|view all.*"
     r"|see all.*|menu|home)$",
@@ -292,7 +294,7 @@ def _classify(index: int, line: str, links: list[str], chrome: bool) -> Line:
         return Line(
             index, Kind.META, links=links, submitted_by=submitted, published=_published(text)
         )
-    if _CHROME.match(text):
+    if _NAVIGATION_LINE.match(text):
         return Line(index, Kind.CHROME)
     return Line(index, Kind.TEXT, text, indented=indented, links=links)
 

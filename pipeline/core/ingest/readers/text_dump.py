@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from pipeline.core.ingest.decode import DecodedLines
+from pipeline.core.names import SENTENCE_BREAK
 
 # Page chrome, removed wherever it occurs at the start of a line (it is glued to the
 # first title in real dumps: "SubscribeDeepZero: ..."). "Subscribe" followed by a
@@ -39,7 +40,9 @@ CHROME_PREFIX = (
 
 # Longer than any real title: arXiv titles stay well under 300 characters.
 TITLE_MAX_CHARS = 300
-TITLE_MAX_WORDS = 45
+# A line of more words is abstract text, whatever its punctuation. Higher than the
+# record rules' SENTENCED_TITLE_MAX_WORDS (30), which also needs two sentence breaks.
+TITLE_LINE_MAX_WORDS = 45
 # A line this short can be one line of an abstract wrapped at a fixed width.
 WRAPPED_LINE_MAX_CHARS = 200
 _STOPWORD_END = (
@@ -54,8 +57,6 @@ _STOPWORDS = [
     "a", "an", "the", "of", "for", "and", "or", "in", "on", "at", "to", "by", "with", "from",
     "via", "into", "as", "is", "are", "vs", "its", "is", "be", "do",
 ]  # fmt: skip
-# A full stop, "!" or "?" followed by whitespace and a capital: a sentence break.
-_SENTENCE_BREAK = r"[.!?][\"')\]]?\s+[A-Z]"
 
 
 @dataclass
@@ -101,10 +102,10 @@ def line_features(lines: list[str]) -> pl.DataFrame:
             ends_terminal=pl.col("text").str.contains(r"[.!?:][\"')\]]?$"),
             ends_midsentence=pl.col("text").str.contains(_STOPWORD_END),
             starts_lower=pl.col("text").str.contains(r"^[a-z]"),
-            n_breaks=pl.col("text").str.count_matches(_SENTENCE_BREAK),
+            n_breaks=pl.col("text").str.count_matches(SENTENCE_BREAK),
         )
+        .pipe(_with_title_case)
         .with_columns(
-            title_case=_title_case_share(pl.col("text")) >= TITLE_CASE_MIN_SHARE,
             # A one-sentence line ending in a full stop that is short enough to be a
             # title ("Deeply-Supervised Nets."): a title when it follows a long abstract.
             title_with_stop=pl.col("ends_period")
@@ -114,11 +115,29 @@ def line_features(lines: list[str]) -> pl.DataFrame:
             & ~pl.col("starts_lower"),
             # Text no title has: too long, a closing full stop, or several sentences.
             abstract_like=(pl.col("n_chars") > TITLE_MAX_CHARS)
-            | (pl.col("n_words") > TITLE_MAX_WORDS)
+            | (pl.col("n_words") > TITLE_LINE_MAX_WORDS)
             | pl.col("ends_period")
             | (pl.col("n_breaks") >= 2),
         )
     )
+
+
+def _with_title_case(feats: pl.DataFrame) -> pl.DataFrame:
+    """Add ``title_case``, computed only on lines short enough to be a title.
+
+    The cutter reads it only for lines of at most ``TITLE_MAX_CHARS`` (a title
+    candidate and the line after it); splitting every abstract line into words for it
+    was most of a dump's parsing time. Longer lines get False, which nothing reads.
+    """
+    short = pl.col("n_chars") <= TITLE_MAX_CHARS
+    rows = feats.select(short.arg_true()).to_series()
+    shares = (
+        feats.filter(short)
+        .select(_title_case_share(pl.col("text")) >= TITLE_CASE_MIN_SHARE)
+        .to_series()
+    )
+    title_case = pl.Series("title_case", [False] * feats.height, dtype=pl.Boolean)
+    return feats.with_columns(title_case.scatter(rows, shares))
 
 
 def parse_text_dump(decoded: DecodedLines) -> list[ParsedRecord]:
@@ -271,7 +290,7 @@ EVIDENCE_MAX_MIDSENTENCE_SHARE = 0.5
 # large dump does not pay for it twice.
 EVIDENCE_SAMPLE = 200
 _STOPWORD_END_RE = re.compile(_STOPWORD_END)
-_SENTENCE_BREAK_RE = re.compile(_SENTENCE_BREAK)
+_SENTENCE_BREAK_RE = re.compile(SENTENCE_BREAK)
 
 
 def missing_entries_reason(records: list[ParsedRecord]) -> str | None:
