@@ -40,8 +40,8 @@ from pipeline.core.ingest.raw_files import read_or_reject, refused_row, scrape_d
 from pipeline.core.ingest.raw_listing import display_name, scan_raw_dir
 from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP
 from pipeline.core.names import Progress
+from pipeline.core.store.atomic import write_parquet_atomic
 from pipeline.core.store.provenance import modules_version
-from pipeline.core.store.versions import write_parquet_atomic
 from pipeline.core.transform.language import DEFAULT_ENGINE, Engine, empty_cache
 from pipeline.core.transform.records import DEFAULT_LANGUAGES, transform_records
 from pipeline.core.validate.expectation_settings import ExpectationSettings
