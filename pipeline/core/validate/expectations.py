@@ -37,6 +37,7 @@ import polars as pl
 from pipeline.core.names import RECORD_KEY
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 from pipeline.core.validate.outcomes import to_outcome
+from pipeline.core.validate.parts import PART_ROWS, in_parts, merge_parts
 from pipeline.core.validate.quality import MAX_EXAMPLES, CheckOutcome
 from pipeline.core.validate.suites import (
     PAPERS_KEY,
@@ -72,6 +73,7 @@ def validate_tables(
     docs_dir: Path | None = None,
     columns: Mapping[str, list[str]] | None = None,
     recheck: pl.DataFrame | None = None,
+    part_rows: int = PART_ROWS,
 ) -> list[CheckOutcome]:
     """Validate papers and records with Great Expectations; one outcome per expectation.
 
@@ -87,6 +89,9 @@ def validate_tables(
     those rows only, as the batch ``papers_rechecked``, and ``papers`` need only hold
     the ``table`` columns: a daily run over a million papers checks a few hundred
     texts, not a gigabyte of them.
+
+    ``part_rows``: row-wise expectations run on parts of at most that many rows (see
+    :mod:`pipeline.core.validate.parts`), with the same outcomes as on the whole table.
     """
     columns = columns or {}
     specs = papers_specs(settings)
@@ -107,25 +112,25 @@ def validate_tables(
                 "papers_rechecked", recheck, [s for s in specs if is_row_wise(s)], PAPERS_KEY
             )
         )
+    rechecked = {s.name for s in tables[-1].specs} if recheck is not None else set()
+    parts = [part for table in tables for part in in_parts(table, part_rows)]
     with _quiet_gx() as gx:
         context = _ephemeral_context(gx, docs_dir)
         source = context.data_sources.add_pandas("papers_pipeline")
         run_id = gx.RunIdentifier(run_name="papers_pipeline")
         outcomes = [
             outcome
-            for table in tables
-            for outcome in _validate_table(gx, context, source, table, run_id)
+            for part in parts
+            for outcome in _validate_table(gx, context, source, part, run_id)
         ]
         if docs_dir is not None:
             _escape_stored_results(context)
             context.build_data_docs(site_names=[_DOCS_SITE])
-    if recheck is None:
-        return outcomes
-    # Back in the suites' order; row-wise outcomes say how many rows they did not redo.
-    rechecked = {s.name for s in tables[-1].specs}
+    outcomes = merge_parts(outcomes)
+    # Row-wise outcomes of a recheck say how many rows they did not redo.
     for outcome in outcomes:
         if outcome.name in rechecked:
-            outcome.details["rows_unchanged"] = papers.height - recheck.height
+            outcome.details["rows_unchanged"] = papers.height - recheck.height  # type: ignore[union-attr]
     order = {s.name: i for i, s in enumerate([*specs, *records_specs(settings)])}
     return sorted(outcomes, key=lambda o: order[o.name])
 

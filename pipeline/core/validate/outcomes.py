@@ -70,11 +70,13 @@ def _rows_at(table: TableSuite, spec: Spec, positions: list[int]) -> list[dict[s
     """The offending rows GX points at, by position: their key and the checked values.
 
     The pandas frame GX saw has a default RangeIndex, so its index is the row position
-    in the polars frame.
+    in the polars frame; ``first_row`` makes it the whole table's row for a part.
     """
     checked = [spec.kwargs["column"]] if "column" in spec.kwargs else spec.kwargs["column_list"]
     columns = [c for c in dict.fromkeys([*table.key, *checked]) if c in table.frame.columns]
-    rows = table.frame.select(columns).with_row_index("row")[positions[:MAX_EXAMPLES]]
+    rows = table.frame.select(columns).with_row_index("row", offset=table.first_row)[
+        positions[:MAX_EXAMPLES]
+    ]
     return _clip([{k: _jsonable(v) for k, v in r.items()} for r in rows.to_dicts()])
 
 

@@ -64,6 +64,7 @@ class TableSuite:
     specs: list[Spec]
     key: tuple[str, ...]
     columns: list[str] | None = None  # the stored table's columns when ``frame`` has some
+    first_row: int = 0  # the whole table's row number of ``frame``'s first row (a part)
 
 
 def _mostly(max_rate: float) -> float:
