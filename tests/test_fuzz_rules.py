@@ -4,6 +4,7 @@ duplicate, or rejected with a reason and a code, and the dataset invariants hold
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import polars as pl
@@ -22,6 +23,7 @@ ABSTRACT = (
     "that a simple method works well across many benchmarks and settings."
 )
 maybe_text = st.one_of(st.none(), texts(), latex_texts, st.just(ABSTRACT), st.just("A Title"))
+_SURROGATE = re.compile("[\ud800-\udfff]")
 ids = st.one_of(st.none(), st.sampled_from(["2401.00001", "2401.00002", "hep-th/9901001"]))
 
 
@@ -47,12 +49,15 @@ def raw_records(draw) -> pl.DataFrame:
                 "scrape_date": date(2026, 11, draw(st.integers(1, 30))),
             }
         )
-    frame = pl.DataFrame(rows).with_columns(
-        pl.col("title_raw", "abstract_raw").str.replace_all("[\ud800-\udfff]", "\ufffd")
-    )
+    # Polars stores UTF-8: a lone surrogate (which no decoded file holds: the readers
+    # turn undecodable bytes into U+FFFD) cannot even be put in a frame.
+    for row in rows:
+        for column in ("title_raw", "abstract_raw"):
+            if row[column] is not None:
+                row[column] = _SURROGATE.sub("\ufffd", row[column])
     return schema.conform(
         pl.DataFrame(
-            [{**dict.fromkeys(schema.RAW_RECORDS.names()), **r} for r in frame.to_dicts()],
+            [{**dict.fromkeys(schema.RAW_RECORDS.names()), **r} for r in rows],
             schema=schema.RAW_RECORDS,
         ),
         schema.RAW_RECORDS,
