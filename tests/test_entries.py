@@ -36,3 +36,16 @@ def test_new_record_settings_transform_every_file_again_once_and_say_why(data_di
     assert sum(CHANGED in line for line in changed) == 1
     after, transformed = run(data_dir, also_german)
     assert transformed == [] and not any(CHANGED in line for line in after)
+
+
+def test_entries_of_a_version_that_kept_no_fingerprint_are_rebuilt_with_the_message(
+    data_dir: Path,
+) -> None:
+    run(data_dir, RecordSettings())
+    entries = data_dir / "processed" / "_files"
+    (entries / "FINGERPRINT").unlink()  # as the previous code left its entries
+    for entry in entries.glob("*.parquet"):  # and its record code made other keys
+        entry.rename(entry.with_name(f"old-{entry.name}"))
+    lines, transformed = run(data_dir, RecordSettings())
+    assert transformed == ["2026-11-23-trending.txt"]
+    assert sum(CHANGED in line for line in lines) == 1

@@ -141,8 +141,8 @@ class FileOutputStore:
         transformed again, once, and the run says why."""
         try:
             return (self.root / FINGERPRINT_FILE).read_text().strip() != self.fingerprint
-        except OSError:  # no entries yet, or made before the fingerprint was written
-            return False
+        except OSError:  # no entries yet, or entries of a version that kept no fingerprint
+            return self.root.is_dir() and any(self.root.glob(f"*{ENTRY_SUFFIX}"))
 
     def remember(self) -> None:
         """Record this store's fingerprint as the one its entries were made with."""

@@ -183,12 +183,12 @@ def collect(
     if after_listing is not None:
         after_listing(files)
     cache = empty_cache() if language_cache is None else language_cache
-    if progress and store.code_changed():
+    stale = list(files) if force else [raw for raw in files if not store.has(raw)]
+    if progress and stale and store.code_changed():
         progress(
             "the record code or settings changed since the stored per-file outputs were "
             "made: every file is parsed and transformed again, once"
         )
-    stale = list(files) if force else [raw for raw in files if not store.has(raw)]
     unstored, parsed, cache, stats = _transform_stale(
         stale, store, settings, cache, workers, progress, max_batch_bytes, language_engine
     )
