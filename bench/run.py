@@ -29,6 +29,7 @@ import polars as pl
 
 from bench.make_corpus import make_corpus
 from bench.memory import peak_rss_mib
+from bench.run_table import print_table
 from pipeline.core.config import default_expectations
 from pipeline.core.dedup.clustering import cluster_duplicates
 from pipeline.core.ingest.raw_files import ingest
@@ -297,46 +298,6 @@ def end_to_end(raw_dir: Path, seed: int, workdir: Path) -> list[dict]:
     increment["language_cache_hit_rate"] = round(1 - detected / texts, 4) if texts else None
     runs.append(increment)
     return runs
-
-
-def print_table(result: dict) -> None:
-    print(f"\nN = {result['n_records']:,} records, code {result['code_version']}")
-    if result["in_process"] is None:
-        _print_cli_runs(result)
-        return
-    print(f"{'stage':<50} {'seconds':>9} {'records/s':>11} {'peak RSS MiB':>13}")
-    for s in result["in_process"]["stages"]:
-        rate, rss = s["records_per_s"], s["peak_rss_mib"]
-        print(f"{s['stage']:<50} {s['seconds']:>9.2f} {rate:>11,} {rss:>13,}")
-    ip = result["in_process"]
-    print(f"language: {ip['language']}, prefix agreement {ip['language_prefix_agreement']}")
-    print(f"records {ip['records']:,}, papers {ip['papers']:,}, statuses {ip['status_counts']}")
-    print(f"failed checks: {ip['failed_checks'] or 'none'}; output bytes {ip['output_bytes']}")
-    d = ip["duplicates"]
-    print(
-        f"duplicates: precision {d['precision']}, recall {d['recall']}, F1 {d['f1']} "
-        f"({d['pairs_predicted']:,} predicted / {d['pairs_true']:,} true pairs); "
-        f"title collisions wrongly merged: {d['title_collisions_merged']}"
-    )
-    for edit, v in d["recall_by_edit"].items():
-        print(f"  recall {edit:<10} {v['recall']:>7} over {v['records']:,} records")
-    _print_cli_runs(result)
-
-
-def _print_cli_runs(result: dict) -> None:
-    print(f"{'command-line run':<50} {'seconds':>9} {'exit':>5} {'peak RSS MiB':>13}")
-    for r in result["end_to_end"]:
-        extra = (
-            f"  language cache hit rate {r['language_cache_hit_rate']}"
-            if "language_cache_hit_rate" in r
-            else ""
-        )
-        print(
-            f"{r['run']:<50} {r['seconds']:>9.2f} {r['exit']:>5} "
-            f"{r['peak_rss_mib'] or '?':>13}{extra}"
-        )
-        for step, seconds in r.get("steps", {}).items():
-            print(f"  step {step:<45} {seconds:>9.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:

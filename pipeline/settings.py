@@ -28,7 +28,7 @@ import dagster as dg
 from pydantic import Field, create_model
 
 from pipeline.core.config import PipelineConfig, SettingsError, setting_field, setting_groups
-from pipeline.core.ingest.file_outputs import FileOutputStore, RecordSettings
+from pipeline.core.ingest.entries import FileOutputStore, RecordSettings
 from pipeline.core.ingest.hash_cache import HashCache
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 

@@ -18,8 +18,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-import bench.make_corpus as generator
-from bench.make_corpus import (
+from bench.corpus import shape, text
+from bench.corpus.shape import (
     CHROME_LINES,
     EDITS,
     EXACT_RATE,
@@ -27,13 +27,10 @@ from bench.make_corpus import (
     NEAR_EDITS,
     NEAR_RATE,
     PAGE_GLUE,
-    SIMILARITY_PAIRS,
     TITLE_COLLISION_RATE,
-    CorpusStats,
-    jaccard,
-    make_corpus,
-    shingles,
 )
+from bench.corpus.stats import SIMILARITY_PAIRS, CorpusStats, jaccard, shingles
+from bench.make_corpus import make_corpus
 from pipeline.core.ingest.decode import split_lines
 from pipeline.core.ingest.raw_files import ingest
 from pipeline.core.ingest.readers.text_dump import parse_text_dump
@@ -165,8 +162,8 @@ def test_heavy_damage_is_still_read_as_labelled(
     record must still be found where the truth puts it (the generator keeps clear of
     the layouts the reader cannot cut, such as two title-only entries in a row)."""
     for kind, rate in (("missing_abstract", 0.05), ("chrome_glued", 0.03), ("bad_bytes", 0.03)):
-        monkeypatch.setitem(generator.MALFORMED_RATES, kind, rate)
-    monkeypatch.setattr(generator, "LOWERCASE_NAME_SHARE", 0.3)
+        monkeypatch.setitem(shape.MALFORMED_RATES, kind, rate)
+    monkeypatch.setattr(text, "LOWERCASE_NAME_SHARE", 0.3)  # where it is read
     result = make_corpus(2000, tmp_path, seed=3, days=2)
     truth = pl.read_parquet(tmp_path / "truth.parquet")
     found = ingest(tmp_path / "raw").records.select(

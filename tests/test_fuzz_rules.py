@@ -23,7 +23,7 @@ ABSTRACT = (
     "that a simple method works well across many benchmarks and settings."
 )
 maybe_text = st.one_of(st.none(), texts(), latex_texts, st.just(ABSTRACT), st.just("A Title"))
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 ids = st.one_of(st.none(), st.sampled_from(["2401.00001", "2401.00002", "hep-th/9901001"]))
 
 
@@ -49,15 +49,20 @@ def raw_records(draw) -> pl.DataFrame:
                 "scrape_date": date(2026, 11, draw(st.integers(1, 30))),
             }
         )
-    # A lone surrogate never reaches a raw record (the readers replace it, see
-    # tests/test_reader_bounds.py): polars cannot hold one.
+    # Polars stores UTF-8: a lone surrogate (which no decoded file holds: the readers
+    # turn undecodable bytes into U+FFFD) cannot even be put in a frame.
     for row in rows:
-        for key in ("title_raw", "abstract_raw"):
-            if row[key] is not None:
-                row[key] = _LONE_SURROGATE.sub("\ufffd", row[key])
-    full = [{**dict.fromkeys(schema.RAW_RECORDS.names()), **row} for row in rows]
-    frame = pl.DataFrame(full, schema=schema.RAW_RECORDS)
-    return schema.conform(frame, schema.RAW_RECORDS, "raw_records")
+        for column in ("title_raw", "abstract_raw"):
+            if row[column] is not None:
+                row[column] = _SURROGATE.sub("\ufffd", row[column])
+    return schema.conform(
+        pl.DataFrame(
+            [{**dict.fromkeys(schema.RAW_RECORDS.names()), **r} for r in rows],
+            schema=schema.RAW_RECORDS,
+        ),
+        schema.RAW_RECORDS,
+        "raw_records",
+    )
 
 
 @given(raw_records())

@@ -29,6 +29,8 @@ FIELDS = [
     "is_reproduction",
     "superseded_by",
 ]
+# Gold entries on which extraction finds a non-empty value, at least.
+MIN_FOUND = {"code_urls": 40, "code_promised": 50, "acronym": 60, "datasets": 50, "tasks": 60}
 # line -> (what extraction gives, what a person gives, why the rules cannot see it)
 KNOWN_ACRONYM_MISSES = {
     137: (None, "FoMo-in-Flux", "a benchmark named in passing, lowercase parts"),
@@ -51,25 +53,23 @@ def extracted() -> dict[int, dict]:
     return {row["line_start"]: row for row in df.iter_rows(named=True)}
 
 
-def test_the_gold_table_is_large_enough() -> None:
-    assert len(GOLD) >= 40
-    assert sum(bool(g["code_urls"]) for g in GOLD) >= 20
-    assert sum(bool(g["datasets"]) for g in GOLD) >= 20
-
-
 @pytest.mark.parametrize("field", FIELDS)
 def test_extraction_matches_the_gold_table(extracted: dict[int, dict], field: str) -> None:
-    misses = {}
+    misses, found = {}, 0
     for gold in GOLD:
         got = extracted[gold["line"]][field]
         if got != gold[field]:
             misses[gold["line"]] = (got, gold[field])
+        found += bool(got) and got == gold[field]
     expected = (
         {line: (got, want) for line, (got, want, _) in KNOWN_ACRONYM_MISSES.items()}
         if field == "acronym"
         else {}
     )
     assert misses == expected
+    # Not a comparison of empty answers: extraction finds each field on the papers that
+    # have it (code links on 50 of the sample's papers, datasets on 68, one reproduction).
+    assert found >= MIN_FOUND.get(field, 1)
 
 
 def test_titles_of_the_gold_table_are_the_sample_titles(extracted: dict[int, dict]) -> None:

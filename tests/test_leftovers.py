@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from pipeline.cli import main
 from tests.conftest import SAMPLE
@@ -48,3 +49,46 @@ def test_the_next_run_clears_what_a_killed_run_left(data_dir: Path) -> None:
     root = processed / "papers"
     assert (root / "LATEST").read_text().strip() == "v0002"
     assert pl.read_parquet(root / "v0002" / "papers.parquet").height > 0
+
+
+def test_every_temporary_file_lives_in_one_directory_the_next_run_clears(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renamed: list[tuple[Path, Path]] = []
+    for name in ("replace", "rename"):
+        original = getattr(Path, name)
+
+        def spy(self: Path, target: Path, _original=original) -> Path:
+            renamed.append((Path(self), Path(target)))
+            return _original(self, target)
+
+        monkeypatch.setattr(Path, name, spy)
+    temp = data_dir / "processed" / ".tmp"
+    temp.mkdir(parents=True)
+    hexes = uuid.uuid4().hex
+    junk = [
+        temp / "left by someone",
+        temp / f".papers.parquet.tmp-{_dead_pid()}-{hexes}",
+        temp / f".staging-{_dead_pid()}-{hexes}",
+    ]
+    live = temp / f".file.parquet.tmp-{os.getpid()}-{hexes}"  # a per-file run writing now
+    for path in [*junk[:2], live]:
+        path.write_bytes(b"half a parquet file")
+    junk[2].mkdir()
+    (junk[2] / "papers.parquet").write_bytes(b"half")
+    assert main(["run", "--data-dir", str(data_dir)]) == 0
+    assert [p for p in junk if p.exists()] == []
+    assert sorted(temp.iterdir()) == [live]  # nothing of the run's own is left there
+    processed = data_dir / "processed"
+    elsewhere = [p for p in processed.rglob("*") if temp not in p.parents and ".tmp-" in p.name]
+    assert elsewhere == []  # no temporary name beside a target
+    # Every file or directory renamed into place under processed/ came from .tmp (a
+    # version being pruned is moved into .tmp to be deleted: not a temporary file).
+    into_processed = [
+        (a, b)
+        for a, b in renamed
+        if processed in b.absolute().parents and temp not in b.absolute().parents
+    ]
+    assert len(into_processed) > 10
+    assert [a for a, _ in into_processed if a.absolute().parent != temp] == []
+    assert (processed / "papers" / "LATEST").read_text().strip() == "v0001"

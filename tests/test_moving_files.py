@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.core.ingest.file_outputs import FileOutputStore, RecordSettings, collect
+from pipeline.core.ingest.entries import FileOutputStore, RecordSettings
+from pipeline.core.ingest.file_outputs import collect
 from pipeline.core.ingest.hash_cache import HashCache
 from pipeline.core.ingest.raw_files import ingest
 from tests.conftest import SAMPLE

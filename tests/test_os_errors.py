@@ -18,11 +18,11 @@ def test_a_full_disk_during_publish_names_enospc_and_the_file(
     def disk_full(source: Path, target: Path) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
 
-    monkeypatch.setattr(versions, "_link_or_copy", disk_full)
+    monkeypatch.setattr(versions, "link_or_copy", disk_full)
     assert main(["run", "--data-dir", str(data_dir)]) == 1
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert line.startswith("error: run ")
     assert " failed in published_version: " in line
     assert line.endswith(".parquet")
     assert "No space left on device (ENOSPC): " in line
-    assert f"{data_dir.resolve() / 'processed' / 'papers'}/.staging-" in line
+    assert f"{data_dir.resolve() / 'processed' / '.tmp'}/.staging-" in line

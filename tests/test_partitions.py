@@ -12,13 +12,8 @@ import polars as pl
 import pytest
 
 from pipeline.cli import main
-from pipeline.core.ingest.file_outputs import (
-    RECORD_MODULES,
-    FileOutputStore,
-    RecordSettings,
-    collect,
-    find_raw_file,
-)
+from pipeline.core.ingest.entries import RECORD_MODULES, FileOutputStore, RecordSettings
+from pipeline.core.ingest.file_outputs import collect, find_raw_file
 from pipeline.core.ingest.raw_files import ingest
 from pipeline.core.store.provenance import module_closure
 from pipeline.core.transform.records import transform_records

@@ -257,6 +257,9 @@ def test_materialize_all_and_the_global_job_hold_no_partitioned_asset() -> None:
     assert selected == set(executable)
     assert job.partitions_def is None
     assert job.executor_def.name == "in_process"
+    # What the UI's "Materialize all" launches is the implicit asset job, not papers_job:
+    # it too runs every step in the run's one process.
+    assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "in_process"
     # The per-file partitions stay, on the op job that reprocesses one file.
     file_job = defs.resolve_job_def("file_job")
     assert file_job.partitions_def is not None

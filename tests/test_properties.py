@@ -109,4 +109,21 @@ def test_random_and_mutated_files_never_crash_and_every_record_is_accounted_for(
 
 
 def test_a_file_of_only_page_chrome_has_no_records() -> None:
-    run_core([b"\n".join(CHROME * 5)])
+    """The sample's own banner lines and "Subscribe", repeated as several page dumps glued
+    together: no entry at all, and the file is reported empty for that reason (were the
+    chrome not recognised, its lines would be read as titles and abstracts)."""
+    banner = [line for line in SAMPLE_LINES[:2] if line.startswith(b"Get trending")]
+    assert len(banner) == 2
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp)
+        (raw / "2026-01-01-scrape.txt").write_bytes(b"\n".join([*banner, b"Subscribe"] * 5))
+        ingested = ingest(raw)
+    assert ingested.records.is_empty()
+    assert ingested.files.select("format", "status", "reason", "n_records").to_dicts() == [
+        {
+            "format": "text-dump",
+            "status": "empty",
+            "reason": "no entries found (only page chrome)",
+            "n_records": 0,
+        }
+    ]

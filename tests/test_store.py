@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 
 from pipeline.core.ingest.hashing import file_sha256
-from pipeline.core.store.versions import LATEST, StoreError, VersionStore, write_parquet_atomic
+from pipeline.core.store.atomic import write_parquet_atomic
+from pipeline.core.store.versions import LATEST, StoreError, VersionStore
 
 
 def tables(n: int) -> dict[str, pl.DataFrame]:

@@ -12,7 +12,8 @@ from typing import Any
 
 import dagster as dg
 
-from pipeline.core.ingest.file_outputs import RawFile, find_raw_files
+from pipeline.core.ingest.entries import RawFile
+from pipeline.core.ingest.file_outputs import find_raw_files
 from pipeline.core.ingest.raw_files import list_raw_files
 from pipeline.core.store.provenance import inputs_fingerprint
 from pipeline.defs.ingest import RAW_FILES, is_partition_key, partition_changes

@@ -19,7 +19,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipeline.core.store.versions import (
+from pipeline.core.store.atomic import (
     link_parts_atomic,
     part_files,
     sink_parquet_atomic,

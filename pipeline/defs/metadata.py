@@ -6,23 +6,22 @@ import dagster as dg
 import polars as pl
 
 from pipeline.core import schema
+from pipeline.core.markdown import markdown_cell
 
 PREVIEW_ROWS = 5
 PREVIEW_CELL_CHARS = 80
 
 
 def markdown_preview(df: pl.DataFrame, columns: list[str], rows: int = PREVIEW_ROWS) -> str:
-    """A markdown table of the first ``rows`` rows, long cells shortened."""
-
-    def cell(value: object) -> str:
-        text = "" if value is None else str(value)
-        if len(text) > PREVIEW_CELL_CHARS:
-            text = text[: PREVIEW_CELL_CHARS - 1] + "…"
-        return text.replace("|", "\\|").replace("\n", " ")
+    """A markdown table of the first ``rows`` rows, long cells shortened, scraped text
+    escaped (:func:`~pipeline.core.markdown.markdown_cell`)."""
 
     head = df.select(columns).head(rows)
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in head.iter_rows()]
+    lines += [
+        "| " + " | ".join(markdown_cell(v, PREVIEW_CELL_CHARS) for v in row) + " |"
+        for row in head.iter_rows()
+    ]
     return "\n".join(lines)
 
 
@@ -65,7 +64,8 @@ def column_schema(asset: str) -> dict[str, dg.TableSchema]:
 
 
 def top_table(counts: list[tuple[object, int]], label: str) -> dg.MetadataValue:
-    """A markdown table of (value, count) rows, most frequent first, as given."""
+    """A markdown table of (value, count) rows, most frequent first, as given; values
+    are scraped text (task and dataset names), escaped."""
     lines = [f"| {label} | count |", "|---|---|"]
-    lines += ["| " + str(k).replace("|", "\\|") + f" | {v} |" for k, v in counts]
+    lines += [f"| {markdown_cell(k)} | {v} |" for k, v in counts]
     return dg.MetadataValue.md("\n".join(lines))

@@ -12,7 +12,7 @@ from pipeline.core.validate.evidence import (
     validated_suite,
 )
 from pipeline.core.validate.expectation_settings import ExpectationSettings
-from pipeline.core.validate.expectations import columns_read, papers_columns, suite_fingerprint
+from pipeline.core.validate.suites import columns_read, papers_columns, suite_fingerprint
 from pipeline.defs.io import asset_path, load_columns, scan_asset, stored_columns
 from pipeline.settings import PipelineSettings
 

@@ -8,7 +8,6 @@ checks it passed, what changed since its parent, and how to read it.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import yaml
 
 from pipeline.core import schema
 from pipeline.core.config import default_value
+from pipeline.core.markdown import markdown_cell
 
 CARD = "README.md"
 REPORT = "report.html"
@@ -88,15 +88,11 @@ def front_matter(manifest: Mapping, license_id: str) -> dict:
     }
 
 
-def _cell(value: object) -> str:
-    """A markdown table cell: escaped for HTML (the Hub renders it), pipes escaped."""
-    text = "" if value is None else str(value)
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
-
-
-def _table(header: list[str], rows: list[list[object]]) -> list[str]:
+def _table(header: list[str], rows: list[list[object]], prose: bool = False) -> list[str]:
+    """A markdown table; cells escaped as scraped text, or as our own ``prose``."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    cells = ("| " + " | ".join(markdown_cell(v, prose=prose) for v in row) + " |" for row in rows)
+    return lines + list(cells)
 
 
 def _holds(manifest: Mapping) -> list[str]:
@@ -161,7 +157,8 @@ def _columns() -> list[str]:
     lines = ["## Columns", ""]
     for name, table_schema in schema.PUBLISHED_TABLES.items():
         rows = [[c, str(t), schema.column_doc(name, c)] for c, t in table_schema.items()]
-        lines += [f"### {name}.parquet", "", *_table(["column", "type", "meaning"], rows), ""]
+        table = _table(["column", "type", "meaning"], rows, prose=True)
+        lines += [f"### {name}.parquet", "", *table, ""]
     return lines
 
 

@@ -1,22 +1,24 @@
 """Temporary files a killed run left behind are cleared by the next run.
 
-Every write goes to a hidden temporary name beside its target and is renamed into
-place (so the rename stays atomic on one file system); a process killed mid-write
-leaves that name behind, and nothing used to remove ``_assets/.records.parquet.tmp-*``,
-``_files/.<key>.parquet.tmp-*`` or ``papers/_refused/.staging-*`` again.
+Every write goes to a temporary name in ``processed/.tmp`` and is renamed into place
+(:mod:`pipeline.core.store.atomic`); versions and refused candidates are staged there
+too. A process killed mid-write leaves its temporary name behind. The global run calls
+:func:`clear_leftovers` at its start, holding the data directory
+(:mod:`pipeline.defs.run_lease`), and it removes every entry of ``processed/.tmp``
+whose writer, named by the pid in it, is gone (per-file runs may be writing there
+beside it; their files are kept while they live), and any entry without a pid, which
+no writer makes.
 
-The global run calls :func:`clear_leftovers` at its start, holding the data
-directory (:mod:`pipeline.defs.run_lease`). Two kinds of directory:
+Data directories written by earlier code kept temporary names beside their targets;
+those are cleared too. Two kinds of directory:
 
 - written by global runs only (``_assets``, ``papers/_refused``): no one else can be
   writing there, so every temporary name and every table-part directory no table
   points at is a leftover;
-- shared with per-file runs that may run beside it (``_files``, ``_cache``): a
-  temporary file is removed only when its writer, named by the pid in it
-  (:func:`~pipeline.core.store.versions.temp_name`), is gone; a name without a pid
-  (written before pids were recorded) only when older than LEGACY_TEMP_AGE_SECONDS.
+- shared with per-file runs (``_files``, ``_cache``): a temporary file is removed only
+  when its writer is gone, or, without a pid, when older than LEGACY_TEMP_AGE_SECONDS.
 
-``papers/.staging-*`` is cleared by the version store itself under its lock.
+``papers/.staging-*`` of earlier code is cleared by the version store under its lock.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import shutil
 import time
 from pathlib import Path
 
+from pipeline.core.store.atomic import TEMP_DIR
 from pipeline.core.store.locking import pid_alive
 
 GLOBAL_ONLY = ("_assets", "papers/_refused")
@@ -34,12 +37,13 @@ LEGACY_TEMP_AGE_SECONDS = 3600
 _TEMP = re.compile(r"^\..+\.tmp-(?:(\d+)-)?[0-9a-f]{32}$")
 _STAGING = re.compile(r"^\.staging-")
 _PARTS_DIR = re.compile(r"^\.(.+)-[0-9a-f]{12}$")  # link_parts_atomic's targets
+_WRITER_PID = re.compile(r"-(\d+)-[0-9a-f]{32}$")  # atomic.temp_path, new_staging_dir
 
 
 def clear_leftovers(processed_dir: Path) -> list[Path]:
     """Remove what killed runs left under ``processed_dir`` as the module docstring
     says; returns the paths removed."""
-    removed: list[Path] = []
+    removed = clear_temp_dir(processed_dir / TEMP_DIR)
     for name in GLOBAL_ONLY:
         for path in _walk(processed_dir / name):
             if _TEMP.match(path.name) or _STAGING.match(path.name) or _orphan_parts(path):
@@ -52,6 +56,20 @@ def clear_leftovers(processed_dir: Path) -> list[Path]:
             if match and _writer_gone(path, match.group(1), now):
                 _remove(path)
                 removed.append(path)
+    return removed
+
+
+def clear_temp_dir(temp: Path) -> list[Path]:
+    """Remove the entries of the temporary directory ``temp`` whose writer is dead or
+    unnamed; returns them."""
+    if not temp.is_dir() or temp.is_symlink():
+        return []
+    removed = []
+    for entry in sorted(temp.iterdir()):
+        match = _WRITER_PID.search(entry.name)
+        if match is None or not pid_alive(int(match.group(1))):
+            _remove(entry)
+            removed.append(entry)
     return removed
 
 

@@ -6,27 +6,26 @@ Layout under the store root (``data/processed/papers``)::
     v0002/ ...
     LATEST          the name of the newest version, e.g. "v0002"
     .lock           held while a run publishes
-    .staging-*/     a version being written; never visible under a vNNNN name
     _refused/<run>/ a candidate whose checks failed, kept for inspection
 
-A version is written completely into a staging directory, flushed to disk, then
-renamed into place in one step, and only then is LATEST replaced (also by an
-atomic rename). A crash at any moment therefore leaves either no new version or
-a complete one; readers following LATEST never see a half-written version.
+A version is written completely into a staging directory (``.staging-<pid>-<random>``
+in the data directory's temporary directory, ``processed/.tmp``, see
+:mod:`pipeline.core.store.atomic`; beside the versions for a store outside a data
+directory), flushed to disk, then renamed into place in one step, and only then is
+LATEST replaced (also by an atomic rename). A crash at any moment therefore leaves
+either no new version or a complete one; readers following LATEST never see a
+half-written version.
 Publishing the same table content twice creates no new version.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
-import os
 import re
 import shutil
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +33,18 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core.ingest.hashing import file_sha256
+from pipeline.core.store.atomic import (
+    PARQUET_COMPRESSION,
+    TEMP_DIR,
+    fsync_dir,
+    fsync_tree,
+    link_or_copy,
+    new_staging_dir,
+    temp_dir,
+    write_atomic,
+)
+from pipeline.core.store.leftovers import clear_temp_dir
+from pipeline.core.store.locking import exclusive_lock
 
 LATEST = "LATEST"
 REFUSED = "_refused"
@@ -44,7 +55,6 @@ REPRODUCED = "_reproduced.json"
 MAX_REPRODUCED = 16
 _VERSION_DIR = re.compile(r"^v(\d{4,})$")
 _STAGING_PREFIX = ".staging-"
-PARQUET_COMPRESSION = "zstd"
 
 
 # (parent version dir or None, staging dir of the new version) -> extra manifest fields
@@ -72,52 +82,6 @@ def version_name(number: int) -> str:
     return f"v{number:04d}"
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def write_parquet_atomic(
-    df: pl.DataFrame, path: Path, metadata: dict[str, str] | None = None
-) -> None:
-    """Write ``df`` to ``path`` through a temporary name, so readers never see half a file.
-    ``metadata`` goes into the file's key-value metadata."""
-    _replace_atomically(
-        path, lambda tmp: df.write_parquet(tmp, compression=PARQUET_COMPRESSION, metadata=metadata)
-    )
-
-
-TEMP_MARK = ".tmp-"
-
-
-def temp_name(name: str) -> str:
-    """The hidden temporary name a file is written under before it is renamed to
-    ``name``: ``.<name>.tmp-<pid>-<random>``. The writer's pid lets the next run tell
-    the leftover of a killed writer from a file being written right now (see
-    :mod:`pipeline.core.store.leftovers`)."""
-    return f".{name}{TEMP_MARK}{os.getpid()}-{uuid.uuid4().hex}"
-
-
-def _replace_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write`` on a temporary name beside ``path``, then rename it into place; the
-    temporary file never outlives a failed write."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(temp_name(path.name))
-    try:
-        write(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 Table = pl.DataFrame | Path
 """A table to publish: a frame, or a Parquet file already written (copied as is)."""
 
@@ -130,77 +94,13 @@ def write_table(table: Table, target: Path) -> int:
     the inode of the asset file it was made from, costing no bytes and no time (the
     tables of a 1M-record version are gigabytes). That is safe because nothing in the
     pipeline writes a file in place: every write goes to a temporary name renamed over
-    the old path (:func:`_replace_atomically`), which leaves the linked inode, and so
-    the version, untouched."""
+    the old path (:func:`~pipeline.core.store.atomic.replace_atomically`), which leaves
+    the linked inode, and so the version, untouched."""
     if isinstance(table, Path):
-        _link_or_copy(table, target)
+        link_or_copy(table, target)
         return pl.scan_parquet(target).select(pl.len()).collect().item()
     table.write_parquet(target, compression=PARQUET_COMPRESSION, statistics=True)
     return table.height
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """Hard-link ``source`` at ``target``; copy it across file systems or where links are
-    not supported (copy_file_range: no bytes through Python)."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
-
-
-def sink_parquet_atomic(frame: pl.LazyFrame, path: Path) -> None:
-    """:func:`write_parquet_atomic` for a lazy frame, streamed: memory stays bounded by
-    the engine's batches, not the table (about 0.8 GB for a 1M-record table)."""
-    _replace_atomically(path, lambda tmp: frame.sink_parquet(tmp, compression=PARQUET_COMPRESSION))
-
-
-PART_GLOB = "part-*.parquet"
-
-
-def link_parts_atomic(
-    directory: Path, files: Sequence[Path], beside: Mapping[str, str] | None = None
-) -> None:
-    """Make ``directory`` a table of the Parquet ``files`` (in order) without rewriting
-    a row: a fresh hidden directory of hard links ``part-000000.parquet``, ... (copies
-    across file systems), then ``directory`` becomes a symbolic link to it, swapped
-    atomically, and the directory it pointed at before is removed. Readers see the old
-    parts or the new ones. The linked inodes are safe from later writes for the reason
-    :func:`write_table` gives. ``beside``: small text files (name: text) to place
-    beside the parts before the swap."""
-    parent = directory.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    target = parent / f".{directory.name}-{uuid.uuid4().hex[:12]}"
-    target.mkdir()
-    try:
-        for i, source in enumerate(files):
-            _link_or_copy(source, target / f"part-{i:06d}.parquet")
-        for name, text in (beside or {}).items():
-            (target / name).write_text(text, encoding="utf-8")
-        previous = directory.resolve() if directory.is_symlink() else None
-        pointer = parent / temp_name(f"{directory.name}.link")
-        pointer.symlink_to(target.name)
-        pointer.replace(directory)
-    except BaseException:
-        shutil.rmtree(target, ignore_errors=True)
-        raise
-    if previous is not None and previous != target and previous.parent == parent:
-        shutil.rmtree(previous, ignore_errors=True)
-
-
-def part_files(directory: Path) -> list[Path]:
-    """The parts of a table written by :func:`link_parts_atomic`, in order."""
-    return sorted(directory.glob(PART_GLOB))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that readers see the old or the new file, never a mix."""
-    tmp = path.with_name(temp_name(path.name))
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
-    _fsync_dir(path.parent)
 
 
 class VersionStore:
@@ -238,12 +138,8 @@ class VersionStore:
     def lock(self) -> Iterator[None]:
         """Exclusive lock on the store; a second publisher waits for the first."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("a") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        with exclusive_lock(self.root / ".lock", wait=True):
+            yield
 
     def publish(
         self,
@@ -270,8 +166,7 @@ class VersionStore:
         """
         with self.lock():
             self._recover()
-            staging = self.root / f"{_STAGING_PREFIX}{uuid.uuid4().hex}"
-            staging.mkdir()
+            staging = new_staging_dir(self.root, _STAGING_PREFIX)
             try:
                 result = self._publish_staged(staging, tables, manifest, annotate, describe)
             finally:
@@ -296,8 +191,7 @@ class VersionStore:
         refused_root = self.root / REFUSED
         refused_root.mkdir(parents=True, exist_ok=True)
         target = refused_root / name
-        staging = refused_root / f"{_STAGING_PREFIX}{uuid.uuid4().hex}"
-        staging.mkdir()
+        staging = new_staging_dir(refused_root, _STAGING_PREFIX)
         try:
             for table, value in tables.items():
                 write_table(value, staging / f"{table}.parquet")
@@ -305,6 +199,7 @@ class VersionStore:
                 shutil.copytree(evidence_dir, staging, dirs_exist_ok=True)
             if manifest is not None:
                 (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+            fsync_tree(staging)
             if target.exists():
                 shutil.rmtree(target)
             staging.rename(target)
@@ -322,7 +217,8 @@ class VersionStore:
         latest = self.latest()
         doomed = [v for v in self.versions()[:-keep] if v != latest]
         for version in doomed:
-            trash = self.root / f"{_STAGING_PREFIX}deleted-{version}-{uuid.uuid4().hex}"
+            trash = new_staging_dir(self.root, f"{_STAGING_PREFIX}deleted-{version}-")
+            trash.rmdir()
             (self.root / version).rename(trash)
             shutil.rmtree(trash)
         return doomed
@@ -339,7 +235,6 @@ class VersionStore:
         for name in sorted(tables):
             target = staging / f"{name}.parquet"
             rows = write_table(tables[name], target)
-            _fsync_file(target)
             table_info[name] = {
                 "file": target.name,
                 "rows": rows,
@@ -367,10 +262,9 @@ class VersionStore:
         (staging / MANIFEST).write_text(json.dumps(full, indent=2, default=str) + "\n")
         if describe is not None:
             describe(full, staging)
-        _fsync_file(staging / MANIFEST)
-        _fsync_dir(staging)
+        fsync_tree(staging)  # the tables, manifest, card, report and Data Docs
         staging.rename(self.root / version)  # atomic: the version appears complete or not at all
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
         write_atomic(self.root / LATEST, version + "\n")
         return PublishResult(version, self.path(version), False, full)
 
@@ -415,7 +309,10 @@ class VersionStore:
         whose run died before it replaced LATEST is complete, and its checks had
         passed, so LATEST is rolled forward to it.
         """
-        for stale in self.root.glob(f"{_STAGING_PREFIX}*"):
+        temp = temp_dir(self.root / LATEST)
+        if temp.name == TEMP_DIR:  # the data directory's own: stagings of dead publishers
+            clear_temp_dir(temp)
+        for stale in self.root.glob(f"{_STAGING_PREFIX}*"):  # beside the versions
             shutil.rmtree(stale, ignore_errors=True)
         for tmp in self.root.glob(f".{LATEST}.tmp-*"):
             tmp.unlink(missing_ok=True)

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.core.validate.expectations import (
-    ExpectationSettings,
-    suite_fingerprint,
-    validate_tables,
-)
+from pipeline.core.markdown import markdown_cell
+from pipeline.core.store.atomic import write_atomic
+from pipeline.core.validate.expectation_settings import ExpectationSettings
+from pipeline.core.validate.expectations import validate_tables
 from pipeline.core.validate.quality import CheckOutcome
+from pipeline.core.validate.suites import suite_fingerprint
 
 VALIDATION_FILE = "validation.json"
 DATA_DOCS_DIR = "data_docs"
@@ -65,7 +65,8 @@ def validate_candidate(
         columns=columns,
         recheck=recheck,
     )
-    (evidence_dir / VALIDATION_FILE).write_text(
+    write_atomic(
+        evidence_dir / VALIDATION_FILE,
         json.dumps(
             {
                 "fingerprint": fingerprint(papers, records),
@@ -78,7 +79,6 @@ def validate_candidate(
             default=str,
         )
         + "\n",
-        encoding="utf-8",
     )
     return outcomes
 
@@ -97,14 +97,14 @@ def load_evidence(
 
 
 def failed_summary(outcomes: list[CheckOutcome]) -> str:
-    """A markdown table of the failed expectations with their first examples."""
+    """A markdown table of the failed expectations with their first examples (scraped
+    text, escaped: the UI renders it)."""
     failed = [o for o in outcomes if not o.passed]
     lines = ["| expectation | what it requires | examples |", "|---|---|---|"]
     for o in failed:
-        examples = json.dumps(o.details.get("examples", [])[:3], default=str)
-        if len(examples) > 300:
-            examples = examples[:299] + "…"
-        lines.append(f"| {o.name} | {o.description} | `{examples}` |")
+        examples = json.dumps(o.details.get("examples", [])[:3], default=str, ensure_ascii=False)
+        cells = [o.name, o.description, markdown_cell(examples, max_chars=300)]
+        lines.append("| " + " | ".join(cells[:2]) + f" | {cells[2]} |")
     return "\n".join(lines)
 
 

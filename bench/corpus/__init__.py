@@ -1,0 +1,1 @@
+"""The benchmark corpus generator, by concern; the entry point is bench.make_corpus."""
