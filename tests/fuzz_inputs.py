@@ -58,6 +58,14 @@ def texts() -> st.SearchStrategy[str]:
     return st.lists(piece, max_size=12).map("".join)
 
 
+def printable_texts() -> st.SearchStrategy[str]:
+    """Like :func:`texts`, without control characters: cells a table export would hold."""
+    pieces = [p for p in TEXT_PIECES if p.isprintable()]
+    chars = st.characters(blacklist_categories=("Cc", "Cs"))
+    piece = st.one_of(st.sampled_from(pieces), st.text(alphabet=chars, max_size=30))
+    return st.lists(piece, max_size=12).map("".join)
+
+
 def json_values(max_leaves: int = 12) -> st.SearchStrategy[object]:
     leaves = st.one_of(
         st.none(),
@@ -199,12 +207,16 @@ CSV_HEADERS = ("title", "abstract", "arxiv_id", "authors", "doi", "url", "detail
 
 @st.composite
 def csv_files(draw) -> bytes:
-    delimiter = draw(st.sampled_from([",", "\t", ";"]))
-    header = draw(st.lists(st.sampled_from(CSV_HEADERS), min_size=1, max_size=5))
-    rows = draw(st.lists(st.lists(texts(), min_size=0, max_size=7), max_size=8))
+    delimiter = draw(st.sampled_from([",", "\t"]))
+    header = draw(st.lists(st.sampled_from(CSV_HEADERS), min_size=2, max_size=5))
+    # Mostly a table (rows as wide as the header), sometimes one ragged row.
+    width = len(header)
+    rows = draw(st.lists(st.lists(printable_texts(), min_size=width, max_size=width), max_size=8))
+    if draw(st.integers(0, 3)) == 0:
+        rows.insert(draw(st.integers(0, len(rows))), draw(st.lists(printable_texts(), max_size=7)))
 
     def cell(value: str) -> str:
-        if draw(st.booleans()):
+        if draw(st.integers(0, 3)) > 0:
             return '"' + value.replace('"', '""') + '"'
         return value
 

@@ -14,7 +14,7 @@ from datetime import date
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from pipeline.core import schema
@@ -31,6 +31,7 @@ STATUSES = {"ok", "empty", "rejected"}
 def read_total(data: bytes, name: str = "2026-11-24-scrape.txt") -> pl.DataFrame:
     """Read ``data`` as a file and assert the reader's contract; its raw records."""
     row, records = parse_file_bytes(data, name, DAY)
+    event(f"{row['format']} {row['status']}")  # the mix, in --hypothesis-show-statistics
     assert row["status"] in STATUSES
     reason = row["reason"]
     assert not (reason or "").startswith(READER_ERROR), reason
