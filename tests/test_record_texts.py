@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipeline.core.dedup.record_texts import RecordSource
+from pipeline.core.dedup.record_texts import HeldRecords, RecordSource, ScannedRecords
 from pipeline.core.ingest.raw_files import ingest
 from pipeline.core.transform.records import normalize_records
 from tests.conftest import SAMPLE
@@ -29,10 +29,10 @@ def records() -> pl.DataFrame:
 def source(request: pytest.FixtureRequest, records: pl.DataFrame, tmp_path_factory) -> RecordSource:
     """The records held in memory, or written to Parquet and read back lazily."""
     if request.param == "frame":
-        return RecordSource.of(records)
+        return HeldRecords(records)
     path = Path(tmp_path_factory.mktemp("records")) / "records.parquet"
     records.write_parquet(path, row_group_size=50)  # several row groups, as at scale
-    return RecordSource(pl.scan_parquet(path))
+    return ScannedRecords(pl.scan_parquet(path))
 
 
 def test_gather_returns_the_rows_asked_for_in_their_order(
@@ -81,7 +81,7 @@ def test_a_position_past_the_last_record_is_an_error_not_a_short_answer(
 ) -> None:
     path = tmp_path / "records.parquet"
     records.write_parquet(path)
-    scan = RecordSource(pl.scan_parquet(path))
+    scan = ScannedRecords(pl.scan_parquet(path))
     with pytest.raises(ValueError, match="1 record positions are out of range"):
         scan.gather(np.array([0, records.height]), "title")
     rows = pl.DataFrame({"node": pl.Series([0, records.height + 5], dtype=pl.UInt32)})
