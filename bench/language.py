@@ -38,7 +38,7 @@ import polars as pl
 
 from bench.run import RESULTS, corpus
 from pipeline.core.ingest.raw_files import ingest
-from pipeline.core.store.provenance import code_version
+from pipeline.core.provenance import code_version
 from pipeline.core.transform import language
 from pipeline.core.transform.extract import extract_fields
 from pipeline.core.transform.normalize import normalize_text

@@ -33,7 +33,7 @@ from bench.run_table import print_table
 from pipeline.core.config import default_expectations
 from pipeline.core.dedup.clustering import cluster_duplicates
 from pipeline.core.ingest.raw_files import ingest
-from pipeline.core.store.provenance import code_version
+from pipeline.core.provenance import code_version
 from pipeline.core.store.publish import publish_version
 from pipeline.core.transform import language
 from pipeline.core.transform.extract import extract_fields

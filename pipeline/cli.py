@@ -67,7 +67,7 @@ def _unchanged(data_dir: Path, config: PipelineConfig) -> dict | None:
     """The latest manifest when raw files, code and settings are exactly those it was made
     from: nothing to do. None when anything differs or nothing was published."""
     from pipeline.core.ingest.file_outputs import find_raw_files
-    from pipeline.core.store.provenance import inputs_fingerprint
+    from pipeline.core.provenance import inputs_fingerprint
     from pipeline.settings import PipelineSettings
 
     settings = PipelineSettings(data_dir=str(data_dir))

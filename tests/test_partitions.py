@@ -15,7 +15,7 @@ from pipeline.cli import main
 from pipeline.core.ingest.entries import RECORD_MODULES, FileOutputStore, RecordSettings
 from pipeline.core.ingest.file_outputs import collect, find_raw_file
 from pipeline.core.ingest.raw_files import ingest
-from pipeline.core.store.provenance import module_closure
+from pipeline.core.provenance import module_closure
 from pipeline.core.transform.records import transform_records
 from pipeline.definitions import (
     ASSETS,

@@ -172,7 +172,7 @@ def test_new_code_that_keeps_the_content_leaves_reruns_instant(
 ) -> None:
     """After an upgrade whose output is the same, the first run finds the content
     unchanged and remembers its inputs; the reruns after it must not run the job."""
-    from pipeline.core.store import provenance
+    from pipeline.core import provenance
 
     assert main(["run", "--data-dir", str(data_dir)]) == 0
     monkeypatch.setattr(provenance, "code_version", lambda: "0.2.0+other")

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pipeline
-from pipeline.core.store import provenance
-from pipeline.core.store.provenance import (
+from pipeline.core import provenance
+from pipeline.core.provenance import (
     code_version,
     inputs_fingerprint,
     module_closure,

@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline.core.atomic import write_parquet_atomic
 from pipeline.core.ingest.hashing import file_sha256
-from pipeline.core.store.atomic import write_parquet_atomic
 from pipeline.core.store.versions import LATEST, StoreError, VersionStore
 
 

@@ -15,7 +15,7 @@ import dagster as dg
 from pipeline.core.ingest.entries import RawFile
 from pipeline.core.ingest.file_outputs import find_raw_files
 from pipeline.core.ingest.raw_files import list_raw_files
-from pipeline.core.store.provenance import inputs_fingerprint
+from pipeline.core.provenance import inputs_fingerprint
 from pipeline.defs.ingest import RAW_FILES, is_partition_key, partition_changes
 from pipeline.defs.run_lease import fail_dead_cli_runs
 from pipeline.settings import PipelineSettings

@@ -19,7 +19,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipeline.core.store.atomic import (
+from pipeline.core.atomic import (
     link_parts_atomic,
     part_files,
     sink_parquet_atomic,

@@ -4,9 +4,9 @@ import dagster as dg
 import polars as pl
 
 from pipeline.core.names import RECORD_KEY
+from pipeline.core.provenance import inputs_fingerprint
 from pipeline.core.store.card import CARD, REPORT
 from pipeline.core.store.counts import record_rates
-from pipeline.core.store.provenance import inputs_fingerprint
 from pipeline.core.store.publish import PublishRefusedError, publish_version
 from pipeline.core.validate.evidence import load_evidence, validate_candidate
 from pipeline.defs.errors import os_errors_named

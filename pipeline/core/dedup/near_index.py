@@ -33,9 +33,9 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.core.atomic import write_parquet_atomic
 from pipeline.core.dedup import near_dup
 from pipeline.core.dedup import shingle_params as params
-from pipeline.core.store.atomic import write_parquet_atomic
 
 SIGNATURES_SCHEMA = pl.Schema(
     {"content_hash": pl.String, "signature": pl.Array(pl.UInt32, near_dup.NUM_BINS)}

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.core.atomic import write_atomic, write_parquet_atomic
 from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP
-from pipeline.core.store.atomic import write_atomic, write_parquet_atomic
-from pipeline.core.store.provenance import modules_version
+from pipeline.core.provenance import modules_version
 from pipeline.core.transform.records import DEFAULT_LANGUAGES
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 

@@ -13,8 +13,8 @@ import json
 import time
 from pathlib import Path
 
+from pipeline.core.atomic import write_atomic
 from pipeline.core.ingest.hashing import file_sha256
-from pipeline.core.store.atomic import write_atomic
 
 # A hash is trusted only if it was taken this long after the file's last change: a
 # file written again within the file system's timestamp granularity could otherwise

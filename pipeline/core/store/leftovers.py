@@ -1,7 +1,7 @@
 """Temporary files a killed run left behind are cleared by the next run.
 
 Every write goes to a temporary name in ``processed/.tmp`` and is renamed into place
-(:mod:`pipeline.core.store.atomic`); versions and refused candidates are staged there
+(:mod:`pipeline.core.atomic`); versions and refused candidates are staged there
 too. A process killed mid-write leaves its temporary name behind. The global run calls
 :func:`clear_leftovers` at its start, holding the data directory
 (:mod:`pipeline.defs.run_lease`), and it removes every entry of ``processed/.tmp``
@@ -28,7 +28,7 @@ import shutil
 import time
 from pathlib import Path
 
-from pipeline.core.store.atomic import TEMP_DIR
+from pipeline.core.atomic import TEMP_DIR
 from pipeline.core.store.locking import pid_alive
 
 GLOBAL_ONLY = ("_assets", "papers/_refused")

@@ -14,10 +14,10 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core import schema
+from pipeline.core.provenance import code_version
 from pipeline.core.store.card import DEFAULT_LICENSE, write_card
 from pipeline.core.store.counts import record_counts
 from pipeline.core.store.diff import diff_papers
-from pipeline.core.store.provenance import code_version
 from pipeline.core.store.report import write_report
 from pipeline.core.store.versions import PublishResult, Table, VersionStore
 from pipeline.core.transform.rules import reason_counts

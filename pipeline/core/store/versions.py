@@ -10,7 +10,7 @@ Layout under the store root (``data/processed/papers``)::
 
 A version is written completely into a staging directory (``.staging-<pid>-<random>``
 in the data directory's temporary directory, ``processed/.tmp``, see
-:mod:`pipeline.core.store.atomic`; beside the versions for a store outside a data
+:mod:`pipeline.core.atomic`; beside the versions for a store outside a data
 directory), flushed to disk, then renamed into place in one step, and only then is
 LATEST replaced (also by an atomic rename). A crash at any moment therefore leaves
 either no new version or a complete one; readers following LATEST never see a
@@ -32,8 +32,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.core.ingest.hashing import file_sha256
-from pipeline.core.store.atomic import (
+from pipeline.core.atomic import (
     PARQUET_COMPRESSION,
     TEMP_DIR,
     fsync_dir,
@@ -43,6 +42,7 @@ from pipeline.core.store.atomic import (
     temp_dir,
     write_atomic,
 )
+from pipeline.core.ingest.hashing import file_sha256
 from pipeline.core.store.leftovers import clear_temp_dir
 from pipeline.core.store.locking import exclusive_lock
 
@@ -94,7 +94,7 @@ def write_table(table: Table, target: Path) -> int:
     the inode of the asset file it was made from, costing no bytes and no time (the
     tables of a 1M-record version are gigabytes). That is safe because nothing in the
     pipeline writes a file in place: every write goes to a temporary name renamed over
-    the old path (:func:`~pipeline.core.store.atomic.replace_atomically`), which leaves
+    the old path (:func:`~pipeline.core.atomic.replace_atomically`), which leaves
     the linked inode, and so the version, untouched."""
     if isinstance(table, Path):
         link_or_copy(table, target)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.core.atomic import write_atomic
 from pipeline.core.markdown import markdown_cell
-from pipeline.core.store.atomic import write_atomic
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 from pipeline.core.validate.expectations import validate_tables
 from pipeline.core.validate.quality import CheckOutcome

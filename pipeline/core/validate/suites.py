@@ -23,7 +23,7 @@ import polars as pl
 from pipeline.core import schema
 from pipeline.core.config import default_expectations
 from pipeline.core.names import PAGE_CHROME_REGEX, RECORD_KEY, RECORD_STATUSES, REJECTED
-from pipeline.core.store.provenance import modules_version
+from pipeline.core.provenance import modules_version
 from pipeline.core.transform.latex import CONTROL_WORD
 from pipeline.core.transform.rules import UNDETERMINED
 from pipeline.core.validate.expectation_settings import (
