@@ -31,7 +31,7 @@ FUZZ_EXAMPLES ?= 1000
 fuzz: install
 	PAPERS_HYPOTHESIS_PROFILE=fuzz PAPERS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q \
 		-p no:cacheprovider --hypothesis-show-statistics \
-		tests/test_fuzz_readers.py tests/test_fuzz_latex.py tests/test_fuzz_rules.py
+		tests/ingest/test_fuzz_readers.py tests/transform/test_fuzz_latex.py tests/transform/test_fuzz_rules.py
 
 ## the Dagster UI on http://127.0.0.1:3000, sharing the CLI's instance under $(DATA_DIR)/.dagster
 dev: install

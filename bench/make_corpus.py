@@ -34,7 +34,7 @@ or :func:`make_corpus`):
   ``collides_with`` (that other paper), ``malformed`` (null or one of MALFORMED_KINDS).
 * ``stats.json``: counts, length distributions and similarity figures, corpus vs sample.
 
-Layouts the reader cannot cut (see tests/test_bench_corpus.py) are never written: two
+Layouts the reader cannot cut (see tests/bench/test_bench_corpus.py) are never written: two
 title-only entries in a row, or one followed by a title that starts with a lowercase
 letter; titles are never too long, closed by a full stop or a function word.
 

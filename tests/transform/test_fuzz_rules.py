@@ -16,7 +16,7 @@ from pipeline.core.dedup.clustering import cluster_duplicates
 from pipeline.core.transform.records import normalize_records
 from pipeline.core.validate import quality
 from tests.fuzz_inputs import texts
-from tests.test_fuzz_latex import latex_texts
+from tests.transform.test_fuzz_latex import latex_texts
 
 ABSTRACT = (
     "We study the problem of learning representations from scraped listings and show "

@@ -36,9 +36,10 @@ from pipeline.core.transform.language_profiles import (
     detector_tables,
 )
 from pipeline.core.transform.language_random import draw_sequence, seeded_state
+from tests.conftest import REPO, TEST_DATA
 
-REALDATA = Path(__file__).parent / "data" / "realdata"
-SAMPLE = Path(__file__).parents[1] / "data" / "raw"
+REALDATA = TEST_DATA / "realdata"
+SAMPLE = REPO / "data" / "raw"
 TEXTS_PER_FILE = 150  # langdetect costs ~3 ms a text: a spread of each file, seconds in all
 Ranking = list[tuple[str, float]] | None
 

@@ -18,7 +18,7 @@ from pipeline.core.transform.records import normalize_records
 from pipeline.core.transform.rules import REASON_CODES, UNDETERMINED, reason_counts
 from pipeline.core.validate.expectations import validate_tables
 from tests.conftest import SAMPLE, TEST_DATA
-from tests.test_normalize_dedup import PAD, raw
+from tests.dedup.test_normalize_dedup import PAD, raw
 
 REAL = TEST_DATA / "realdata"
 SCRAPER = REAL / "scraper-hf-daily-2026-01-16.json"

@@ -4,7 +4,6 @@ words, 3-shingles, one-permutation MinHash with densification, exact Jaccard."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -13,10 +12,11 @@ from hypothesis import strategies as st
 
 from pipeline.core.dedup import near_dup
 from pipeline.core.dedup import shingle_params as kernels
+from tests.conftest import REPO, TEST_DATA
 
 MASK64 = (1 << 64) - 1
-REALDATA = Path(__file__).parent / "data" / "realdata"
-SEED = Path(__file__).parents[1] / "data" / "raw"
+REALDATA = TEST_DATA / "realdata"
+SEED = REPO / "data" / "raw"
 
 
 def words(text: str) -> list[str]:

@@ -14,7 +14,7 @@ from pipeline.core.dedup.clustering import Deduplicated
 from pipeline.core.validate.evidence import rows_to_recheck
 from pipeline.core.validate.expectations import validate_tables
 from pipeline.core.validate.suites import suite_fingerprint
-from tests.test_expectations import EXPECTED_CHECKS, bounds, failed, sample, with_value
+from tests.validate.test_expectations import EXPECTED_CHECKS, bounds, failed, sample, with_value
 
 __all__ = ["sample"]  # the module-scoped fixture, shared with test_expectations
 

@@ -11,7 +11,7 @@ from pipeline.core.dedup.clustering import cluster_duplicates
 from pipeline.core.dedup.title_links import PREFIX_MIN_CHARS, abstract_key
 from pipeline.core.transform.records import normalize_records
 from tests.conftest import TEST_DATA
-from tests.test_normalize_dedup import raw
+from tests.dedup.test_normalize_dedup import raw
 
 SCRAPER = json.loads((TEST_DATA / "realdata" / "scraper-hf-daily-2026-01-16.json").read_text())
 # Real abstracts of the scraper's day: DeepResearchEval, MAXS, SkinFlow.

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 
 from pipeline.core.ingest.raw_files import ingest
 from pipeline.core.transform.language import detect_languages, detect_with_cache, empty_cache
 from pipeline.core.transform.records import normalize_records, transform_records
 from pipeline.settings import PipelineSettings
-from tests.test_normalize_dedup import raw
+from tests.conftest import REPO
+from tests.dedup.test_normalize_dedup import raw
 
 GERMAN = (
     "Wir stellen ein neues Verfahren für das Training tiefer neuronaler Netze vor, das ohne "
@@ -65,7 +64,7 @@ def test_non_english_abstracts_are_rejected_with_their_language() -> None:
 def test_the_engine_changes_no_record_and_no_fingerprint() -> None:
     """Both engines give langdetect's answers, so a run's records, and the settings that
     key stored outputs and versions, are the same whichever detects."""
-    records = ingest(Path(__file__).parents[1] / "data" / "raw").records
+    records = ingest(REPO / "data" / "raw").records
     compiled = transform_records(records, language_engine="compiled").records
     reference = transform_records(records, language_engine="langdetect").records
     assert compiled.height > 200

@@ -5,7 +5,7 @@ tests read the rows and ask the extraction code (``load_vocabulary`` and the mat
 that ``extract_fields`` runs) whether it does what each row says: an alias is read as
 its canonical name and as no other, a canonical name in a text is found as itself, a
 case-sensitive alias is not found in another case. (The gold table's own consistency
-is not tested here: tests/test_gold.py compares every one of its fields with what
+is not tested here: tests/transform/test_gold.py compares every one of its fields with what
 extraction gives, so a gold entry naming an unknown dataset, or a title on the wrong
 line, fails there.)
 """

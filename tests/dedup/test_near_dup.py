@@ -18,7 +18,7 @@ from pipeline.core.dedup.near_index import NearIndex, load_index, params_fingerp
 from pipeline.core.ingest.raw_files import ingest
 from pipeline.core.transform.records import normalize_records
 from tests.conftest import SAMPLE
-from tests.test_normalize_dedup import raw
+from tests.dedup.test_normalize_dedup import raw
 
 BASE = (
     "We propose a simple method for training deep networks with sparse gradients that "

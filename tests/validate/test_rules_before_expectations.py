@@ -36,7 +36,7 @@ ABSTRACT = (
 )
 TITLE = "Long Document Retrieval for Scientific Question Answering"
 # The abstract of the issue (#20 item 3): a regular expression, `\w+`. The LaTeX cleaner
-# now leaves no control word in any text (tests/test_fuzz_latex.py), so the LaTeX cases
+# now leaves no control word in any text (tests/transform/test_fuzz_latex.py), so the LaTeX cases
 # run with the cleaner switched off, as a regression of it would: the rule must then
 # still cost only the record.
 REGEX = "\\w+"

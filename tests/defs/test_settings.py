@@ -29,7 +29,7 @@ from pipeline.core.transform.records import normalize_records
 from pipeline.definitions import build_definitions, build_resources
 from pipeline.settings import CONFIG_ENV, PipelineSettings, resolve_settings
 from tests.conftest import REPO, SAMPLE
-from tests.test_pipeline import materialize_all
+from tests.defs.test_pipeline import materialize_all
 
 FCN = "fully convolutional networks for semantic segmentation"
 
