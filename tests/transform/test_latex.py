@@ -3,8 +3,7 @@
 The sample (a trending-page dump), an arXiv metadata snapshot and an OAI-PMH listing
 keep their sources' markup: formatting commands, escaped characters, accents, math.
 Each case below is a fragment of a real abstract or title, with what a reader of the
-rendered paper sees; the contract's limits (old-style font switches such as ``{\\em x}``)
-are left out on purpose, not asserted either way.
+rendered paper sees.
 """
 
 from __future__ import annotations
@@ -81,6 +80,27 @@ def test_a_real_remnant_reads_as_the_rendered_text(
     assert raw in raw_text
     assert clean in clean_text
     assert raw not in clean_text
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "clean", "not_read"),
+    [
+        # old-style font switches: the switch is no word of the text
+        ("0704.0083", r"{\em Lorentzian}", "the Lorentzian path integral", "em Lorentzian"),
+        ("0704.0094", r"{\it Marginally consistent}", "data. Marginally consistent", "it Marg"),
+        ("0704.0114", r"{\bf 98}", "Phys. Rev. Lett. 98, 227202", "bf 98"),
+        # a citation's key is no word either: it goes with the space before it
+        ("0704.0041", r"\cite{hajac}", "torus defined in as the", "hajac"),
+        ("0704.0111", r"\cite{G2}", "the remark made in that the", "G2"),
+    ],
+)
+def test_font_switches_and_citation_keys_are_not_read_as_words(
+    cleaned: pl.DataFrame, key: str, raw: str, clean: str, not_read: str
+) -> None:
+    raw_text, clean_text = text_of(cleaned, key, "abstract")
+    assert raw in raw_text
+    assert clean in clean_text
+    assert not_read not in clean_text
 
 
 def test_no_control_word_is_left_in_any_real_text(cleaned: pl.DataFrame) -> None:

@@ -16,10 +16,19 @@ import polars as pl
 # Commands whose argument is the visible text: \textbf{X} -> X.
 _TEXT_COMMANDS = (
     "textbf|textit|textrm|textsf|texttt|textsc|textup|textmd|emph|underline|mathrm|mathbf|"
-    "mathit|mathsf|mathtt|mathcal|mathbb|mathfrak|text|mbox|url|footnote|cite|citep|citet|ref|"
+    "mathit|mathsf|mathtt|mathcal|mathbb|mathfrak|text|mbox|url|footnote|ref|"
     # math decorations: the decorated symbol is what a reader reads ($\\vec{v}$ -> v)
     "vec|hat|bar|tilde|widehat|widetilde|overline|boldsymbol|bm|operatorname"
 )
+# Old-style font switches change how the rest of their group looks, not what it says:
+# {\em Lorentzian} -> Lorentzian, {\bf 98} -> 98 (not "em Lorentzian").
+_FONT_SWITCHES = (
+    "em|bf|it|sl|sc|tt|rm|sf|bfseries|itshape|slshape|scshape|ttfamily|rmfamily|sffamily|"
+    "upshape|mdseries|normalfont"
+)
+# A citation renders as a number the abstract cannot show, and its key is no word of
+# the text: it goes, with the space before it ("in \cite{hajac} as" -> "in as").
+_CITATION = r"\s*\\(?:cite|citep|citet|citealp|citeauthor|citeyear)\*?(?:\[[^\]]*\])*\{[^{}]*\}"
 # Colour macros, with or without their backslash (scrapes often lose it).
 _COLOURS = "blue|red|green|magenta|cyan|orange|purple|gray|grey|black|brown|teal|violet"
 
@@ -144,6 +153,8 @@ def clean_latex(expr: pl.Expr) -> pl.Expr:
         .str.replace_all(r"\\href\{([^{}]*)\}\{([^{}]*)\}", "${2} (${1})")
         .str.replace_all(r"\\textcolor\{[^{}]*\}\{([^{}]*)\}", "${1}")
         .str.replace_all(r"\\color\{[^{}]*\}", "")
+        .str.replace_all(_CITATION, "")
+        .str.replace_all(rf"\\(?:{_FONT_SWITCHES})(?-u:\b)\s*", "")
         .str.replace_all(rf"\\?\b(?:{_COLOURS})\{{([^{{}}]*)\}}", "${1}")
         # Repeated so that nested commands (\textbf{\emph{x}}) resolve from the inside.
         .str.replace_all(rf"\\(?:{_TEXT_COMMANDS})\*?\{{([^{{}}]*)\}}", "${1}")
