@@ -26,6 +26,9 @@ PUBLISHED = "published"
 DUPLICATE = "duplicate"
 REJECTED = "rejected"
 RECORD_STATUSES = (PUBLISHED, DUPLICATE, REJECTED)
+# The flag a reader sets on a record whose text held bytes (or escapes) that are not
+# UTF-8 text; the record rule of the same name rejects it.
+UNDECODABLE_FLAG = "undecodable_bytes"
 
 # A callback that reports progress in words ("12 of 40 files read"): the CLI prints
 # it, Dagster logs it, tests ignore it.

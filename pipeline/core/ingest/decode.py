@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 
 UTF8_BOM = b"\xef\xbb\xbf"
-# The flag of a record whose text held bytes (or escapes) that are not UTF-8 text.
-UNDECODABLE_FLAG = "undecodable_bytes"
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # an undecodable byte, surrogate-escaped
 # Bytes that never occur in text: C0 controls other than tab, LF, VT, FF, CR, ESC.
 _BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))

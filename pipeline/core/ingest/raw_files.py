@@ -21,7 +21,6 @@ import polars as pl
 from pipeline.core import schema
 from pipeline.core.ingest.decode import (
     SURROGATE_ESCAPE,
-    UNDECODABLE_FLAG,
     binary_reason,
     replace_lone_surrogates,
     split_lines,
@@ -33,7 +32,7 @@ from pipeline.core.ingest.readers.detect import read_records
 from pipeline.core.ingest.readers.errors import FileRejectedError, UnknownFormatError
 from pipeline.core.ingest.readers.json_readers import DEFAULT_FIELD_MAP, JsonRecord
 from pipeline.core.ingest.readers.text_dump import ParsedRecord
-from pipeline.core.names import Progress
+from pipeline.core.names import UNDECODABLE_FLAG, Progress
 
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 PROGRESS_EVERY_SECONDS = 2.0

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.core.config import default_expectations
-from pipeline.core.names import PAGE_CHROME_REGEX, SENTENCE_BREAK
+from pipeline.core.names import PAGE_CHROME_REGEX, SENTENCE_BREAK, UNDECODABLE_FLAG
 from pipeline.core.transform.extract import LINK
 from pipeline.core.transform.latex import CONTROL_WORD
 from pipeline.core.validate.expectation_settings import (
@@ -179,8 +179,8 @@ def bounds_rules(bounds: ExpectationSettings) -> tuple[Rule, ...]:
     abstract_len = pl.col("abstract").str.len_chars()
     return (
         Rule(
-            "undecodable_bytes",
-            pl.when(pl.col("flags").list.contains("undecodable_bytes")).then(
+            UNDECODABLE_FLAG,
+            pl.when(pl.col("flags").list.contains(UNDECODABLE_FLAG)).then(
                 pl.lit("undecodable bytes in title or abstract")
             ),
         ),

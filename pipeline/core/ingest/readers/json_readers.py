@@ -31,6 +31,7 @@ from pipeline.core.ingest.readers.fields import (
     text_value,
 )
 from pipeline.core.ingest.readers.ids import normalize_arxiv_id, normalize_doi
+from pipeline.core.names import UNDECODABLE_FLAG
 
 __all__ = [
     "DEFAULT_FIELD_MAP",
@@ -354,7 +355,7 @@ def parse_json_records(
     records = []
     for index, item in enumerate(items):
         start, end = line_of(item.start), line_of(max(item.start, item.end - 1))
-        flags = ("undecodable_bytes",) if any(i in bad_lines for i in range(start - 1, end)) else ()
+        flags = (UNDECODABLE_FLAG,) if any(i in bad_lines for i in range(start - 1, end)) else ()
         base = {"record_index": index, "line_start": start, "line_end": end, "flags": flags}
         if item.error:
             records.append(JsonRecord(**base, parse_error=item.error))

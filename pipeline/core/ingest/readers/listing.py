@@ -30,6 +30,7 @@ from pipeline.core.ingest.readers.ids import first_doi, first_repo
 from pipeline.core.ingest.readers.json_readers import JsonRecord
 from pipeline.core.ingest.readers.listing_markup import Kind, Line, Page, normalise, paper_id_of
 from pipeline.core.ingest.readers.text_dump import parse_text_dump
+from pipeline.core.names import UNDECODABLE_FLAG
 
 FORMAT = "listing-markdown"
 # Evidence that entries are papers (see _looks_like_papers).
@@ -170,7 +171,7 @@ def _record(index: int, entry: _Entry, bad: frozenset[int]) -> JsonRecord:
     span = [ln.index for ln in lines]
     flags = ["markup_removed"]
     if any(i in bad for i in span):
-        flags.append("undecodable_bytes")
+        flags.append(UNDECODABLE_FLAG)
     if len(entry.title) > 1:
         flags.append("wrapped_title")
     return JsonRecord(

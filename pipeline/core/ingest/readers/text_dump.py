@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from pipeline.core.ingest.decode import DecodedLines
-from pipeline.core.names import SENTENCE_BREAK
+from pipeline.core.names import SENTENCE_BREAK, UNDECODABLE_FLAG
 
 # Page chrome, removed wherever it occurs at the start of a line (it is glued to the
 # first title in real dumps: "SubscribeDeepZero: ..."). "Subscribe" followed by a
@@ -284,7 +284,7 @@ def _to_record(
     lines = ([entry.title_line] if entry.title_line is not None else []) + entry.abstract_lines
     flags = []
     if any(i in bad for i in lines):
-        flags.append("undecodable_bytes")
+        flags.append(UNDECODABLE_FLAG)
     if any(had_chrome[i] for i in lines):
         flags.append("chrome_removed")
     if entry.title_line is not None and len(entry.abstract_lines) > 1:
