@@ -89,6 +89,7 @@ def test_a_real_remnant_reads_as_the_rendered_text(
         ("0704.0083", r"{\em Lorentzian}", "the Lorentzian path integral", "em Lorentzian"),
         ("0704.0094", r"{\it Marginally consistent}", "data. Marginally consistent", "it Marg"),
         ("0704.0114", r"{\bf 98}", "Phys. Rev. Lett. 98, 227202", "bf 98"),
+        ("0704.0115", r"{\cal K}-invariant", "of a given K-invariant class", "cal K"),
         # a citation's key is no word either: it goes with the space before it
         ("0704.0041", r"\cite{hajac}", "torus defined in as the", "hajac"),
         ("0704.0111", r"\cite{G2}", "the remark made in that the", "G2"),

@@ -21,10 +21,10 @@ _TEXT_COMMANDS = (
     "vec|hat|bar|tilde|widehat|widetilde|overline|boldsymbol|bm|operatorname"
 )
 # Old-style font switches change how the rest of their group looks, not what it says:
-# {\em Lorentzian} -> Lorentzian, {\bf 98} -> 98 (not "em Lorentzian").
+# {\em Lorentzian} -> Lorentzian, {\bf 98} -> 98, {\cal K} -> K (not "em Lorentzian").
 _FONT_SWITCHES = (
-    "em|bf|it|sl|sc|tt|rm|sf|bfseries|itshape|slshape|scshape|ttfamily|rmfamily|sffamily|"
-    "upshape|mdseries|normalfont"
+    "em|bf|it|sl|sc|tt|rm|sf|cal|mit|Bbb|bfseries|itshape|slshape|scshape|ttfamily|rmfamily|"
+    "sffamily|upshape|mdseries|normalfont"
 )
 # A citation renders as a number the abstract cannot show, and its key is no word of
 # the text: it goes, with the space before it ("in \cite{hajac} as" -> "in as").
