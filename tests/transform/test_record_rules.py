@@ -189,7 +189,7 @@ def test_arxiv_snapshot_sample_publishes_its_math_and_accents() -> None:
     math = out.filter(pl.col("arxiv_id") == source[with_math[0]]["id"])["abstract"].item()
     assert not out["abstract"].str.contains(r"\\[A-Za-z]").any()
     parton = out.filter(pl.col("title").str.starts_with("Multiple Parton Scattering"))["abstract"]
-    assert "order calO(α_s^2), twist-four" in parton.item()
+    assert "order O(α_s^2), twist-four" in parton.item()  # \cal{O}: a font switch, no word
     assert "dominated by t-channel quark-quark" in parton.item()
     assert "$" not in math
 
