@@ -13,7 +13,12 @@ import hashlib
 import polars as pl
 
 # Unicode whitespace and the zero-width characters scrapes carry along.
-_WHITESPACE = r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff]+"
+_WHITESPACE_CHARS = r"\s\u00a0\u200b\u200c\u200d\u2060\ufeff"
+# The runs that collapsing changes: two or more of them, or one that is not a plain
+# space. (Matching every single space as well, as ``[...]+`` does, replaces a space by
+# itself between every two words: the same text, 5x slower on abstracts.)
+_WHITESPACE_TO_COLLAPSE = rf"[{_WHITESPACE_CHARS}]{{2,}}|[[{_WHITESPACE_CHARS}]--[ ]]"
+_NON_ASCII = r"[^\x00-\x7f]"
 _NOT_WORD = r"[^\p{L}\p{N}]+"
 # Separates fields inside the hashed string; cannot occur in normalised text.
 _FIELD_SEP = "\x1f"
@@ -22,8 +27,22 @@ PAPER_ID_HEX_CHARS = 16
 
 def clean_text(expr: pl.Expr) -> pl.Expr:
     """NFC, whitespace runs (line breaks included) to one space, trimmed; empty to null."""
-    out = expr.str.normalize("NFC").str.replace_all(_WHITESPACE, " ").str.strip_chars()
-    return pl.when(out.str.len_chars() > 0).then(out)
+    out = nfc(expr).str.replace_all(_WHITESPACE_TO_COLLAPSE, " ").str.strip_chars()
+    return out.replace("", None)
+
+
+def nfc(expr: pl.Expr) -> pl.Expr:
+    """Unicode NFC of ``expr``, normalising only the strings with a non-ASCII character:
+    ASCII text is NFC already, and polars' normaliser costs the same on it (a tenth of
+    a millisecond per abstract, most of a million-record run's text cleaning)."""
+    return expr.map_batches(_nfc_series, return_dtype=pl.String)
+
+
+def _nfc_series(values: pl.Series) -> pl.Series:
+    rows = values.str.contains(_NON_ASCII).fill_null(False).arg_true()
+    if rows.is_empty():
+        return values
+    return values.scatter(rows, values.gather(rows).str.normalize("NFC"))
 
 
 def title_key(expr: pl.Expr) -> pl.Expr:

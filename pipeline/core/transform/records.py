@@ -26,6 +26,7 @@ from pipeline.core.transform.rules import (
     apply_record_rules,
     record_rules,
     undetermined_language,
+    with_words_beside_links,
 )
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 
@@ -56,7 +57,7 @@ def transform_records(
     cache = empty_cache() if language_cache is None else language_cache
     df, cache, stats = detect_with_cache(df, cache, workers, progress, language_engine)
     # The cache keeps langdetect's own answers; its guesses become "und" here.
-    df = df.with_columns(**undetermined_language())
+    df = with_words_beside_links(df).with_columns(**undetermined_language())
     df = apply_record_rules(df, record_rules(languages, bounds))
     return Transformed(
         records=schema.conform(df, schema.NORMALIZED_RECORDS, "normalized_records"),

@@ -102,6 +102,19 @@ def words_outside_links(text: pl.Expr) -> pl.Expr:
     return bare.str.count_matches(_WORD) + bare.str.count_matches(_CJK)
 
 
+# The abstract's words beside its links, a helper column while the language verdict and
+# the rules run: both need it, and counting words is the costliest of the rules.
+WORDS_BESIDE_LINKS = "_words_beside_links"
+_WORDS_BESIDE_LINKS = pl.col(WORDS_BESIDE_LINKS)
+
+
+def with_words_beside_links(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with the :data:`WORDS_BESIDE_LINKS` helper column (unchanged if present)."""
+    if WORDS_BESIDE_LINKS in df.columns:
+        return df
+    return df.with_columns(words_outside_links(pl.col("abstract")).alias(WORDS_BESIDE_LINKS))
+
+
 JUNK_RULES: tuple[Rule, ...] = (
     Rule(
         "bot_comment",
@@ -113,11 +126,11 @@ JUNK_RULES: tuple[Rule, ...] = (
         "link_only",
         pl.when(
             pl.col("abstract").str.contains(LINK)
-            & (words_outside_links(pl.col("abstract")) < LINK_ONLY_MAX_WORDS)
+            & (_WORDS_BESIDE_LINKS < LINK_ONLY_MAX_WORDS)
         ).then(
             pl.format(
                 "abstract is links with {} words beside them (fewer than {})",
-                words_outside_links(pl.col("abstract")),
+                _WORDS_BESIDE_LINKS,
                 pl.lit(LINK_ONLY_MAX_WORDS),
             )
         ),
@@ -145,11 +158,12 @@ def undetermined_language() -> dict[str, pl.Expr]:
     """``language`` and ``language_prob`` with every guess replaced by ``und`` (and a
     null probability): no language, no confident answer, or too few words beside the
     links. Such a text is neither rejected for its language nor counted in the dataset's
-    language share. Determined answers stay langdetect's; a missing abstract keeps null."""
+    language share. Determined answers stay langdetect's; a missing abstract keeps null.
+    Reads the :func:`with_words_beside_links` column."""
     guess = (
         pl.col("language").is_null()
         | (pl.col("language_prob") < LANGUAGE_MIN_PROB)
-        | (words_outside_links(pl.col("abstract")) < LANGUAGE_MIN_WORDS)
+        | (_WORDS_BESIDE_LINKS < LANGUAGE_MIN_WORDS)
     )
     und = pl.col("abstract").is_not_null() & guess
     return {
@@ -262,14 +276,23 @@ REASON_CODES: tuple[str, ...] = tuple(
 
 def apply_record_rules(df: pl.DataFrame, rules: tuple[Rule, ...] = RULES) -> pl.DataFrame:
     """Set ``reason`` to the '; '-joined reasons of every rule a record breaks, else null,
-    and ``reason_codes`` to those rules' names (empty when the record passes)."""
+    and ``reason_codes`` to those rules' names (empty when the record passes). The
+    :data:`WORDS_BESIDE_LINKS` helper column is added if missing and dropped after."""
     reasons = pl.concat_list([r.reason.alias(r.name) for r in rules]).list.drop_nulls()
     codes = pl.concat_list(
         [pl.when(r.reason.is_not_null()).then(pl.lit(r.name)).alias(r.name) for r in rules]
     ).list.drop_nulls()
-    return df.with_columns(
-        reason=pl.when(reasons.list.len() > 0).then(reasons.list.join("; ")).cast(pl.String),
-        reason_codes=codes.cast(pl.List(pl.String)),
+    # Lazily: the optimiser computes each rule's reason once for both columns (eager
+    # ``with_columns`` evaluates every repeated expression again).
+    return (
+        with_words_beside_links(df)
+        .lazy()
+        .with_columns(
+            reason=pl.when(reasons.list.len() > 0).then(reasons.list.join("; ")).cast(pl.String),
+            reason_codes=codes.cast(pl.List(pl.String)),
+        )
+        .drop(WORDS_BESIDE_LINKS)
+        .collect()
     )
 
 
