@@ -25,9 +25,11 @@ def plain_clean(values: list[str | None]) -> list[str | None]:
 
 
 def cleaned(values: list[str | None]) -> list[str | None]:
-    return pl.DataFrame({"t": values}, schema={"t": pl.String}).select(clean_text(pl.col("t")))[
-        "t"
-    ].to_list()
+    return (
+        pl.DataFrame({"t": values}, schema={"t": pl.String})
+        .select(clean_text(pl.col("t")))["t"]
+        .to_list()
+    )
 
 
 # Characters where the shortcuts could go wrong: plain and odd whitespace, zero-width

@@ -125,8 +125,7 @@ JUNK_RULES: tuple[Rule, ...] = (
     Rule(
         "link_only",
         pl.when(
-            pl.col("abstract").str.contains(LINK)
-            & (_WORDS_BESIDE_LINKS < LINK_ONLY_MAX_WORDS)
+            pl.col("abstract").str.contains(LINK) & (_WORDS_BESIDE_LINKS < LINK_ONLY_MAX_WORDS)
         ).then(
             pl.format(
                 "abstract is links with {} words beside them (fewer than {})",
