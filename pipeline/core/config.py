@@ -182,7 +182,8 @@ class ExecutionConfig(_Group):
     """How much of the machine a run uses (never what it computes)."""
 
     workers: int = Field(0, ge=0, le=1024)
-    """Threads for language detection; 0 uses every core."""
+    """Cores a run uses: worker processes for its new or changed files when they make
+    more than one batch, else threads for language detection; 0 uses every core."""
     language_engine: Engine = DEFAULT_ENGINE
     """How languages are detected: "compiled" (langdetect's detection compiled with
     numba) or "langdetect" (the package itself, the reference). Both give langdetect's

@@ -14,7 +14,8 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.atomic import write_parquet_atomic
-from pipeline.core.ingest.file_outputs import collect, find_raw_file, transform_files
+from pipeline.core.ingest.file_batches import transform_files
+from pipeline.core.ingest.file_outputs import collect, find_raw_file
 from pipeline.core.store.leftovers import clear_leftovers
 from pipeline.core.transform.language import empty_cache
 from pipeline.defs.errors import os_errors_named

@@ -5,14 +5,15 @@ earlier scrape on each run would cost minutes at a million records. So each file
 output is stored once (:mod:`pipeline.core.ingest.entries` says under which key) and
 read back while the file, the record code and the settings stay the same.
 
-Files are transformed in batches of bounded size, so a first run over a large
-archive never holds more than one batch's intermediate columns at once.
+Files are transformed in batches of bounded size (:mod:`.file_batches`), one batch
+per core at a time, so a first run over a large archive never holds more than that
+many batches' intermediate columns at once.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,17 +21,18 @@ import polars as pl
 
 from pipeline.core import schema
 from pipeline.core.ingest.entries import FileOutput, FileOutputStore, RawFile, RecordSettings
+from pipeline.core.ingest.file_batches import (
+    BATCH_BYTES,
+    batches,
+    transform_batches,
+    transform_files,
+)
 from pipeline.core.ingest.hash_cache import HashCache
 from pipeline.core.ingest.hashing import file_sha256
-from pipeline.core.ingest.raw_files import read_or_reject, refused_row, scrape_date
+from pipeline.core.ingest.raw_files import scrape_date
 from pipeline.core.ingest.raw_listing import display_name, scan_raw_dir
 from pipeline.core.names import Progress
 from pipeline.core.transform.language import DEFAULT_ENGINE, Engine, empty_cache
-from pipeline.core.transform.records import transform_records
-
-# Raw bytes transformed together: about 40k records of the sample's shape, ~1.5 GB of
-# intermediate columns at most.
-BATCH_BYTES = 48 * 1024 * 1024
 
 
 def find_raw_files(raw_dir: Path, hashes: HashCache | None = None) -> list[RawFile]:
@@ -64,70 +66,6 @@ def _raw_file(path: Path, relative: str, hashes: HashCache | None) -> RawFile:
         return RawFile(path, relative, sha, scrape_date(path, relative))
     except OSError:  # vanished or unreadable: read_file reports why
         return RawFile(path, relative, None, None)
-
-
-def transform_files(
-    files: Sequence[RawFile],
-    settings: RecordSettings,
-    language_cache: pl.DataFrame,
-    workers: int | None = None,
-    progress: Progress | None = None,
-    language_engine: Engine = DEFAULT_ENGINE,
-) -> tuple[list[FileOutput], pl.DataFrame, dict[str, int]]:
-    """Parse and transform ``files`` together (one language-detection pass, on
-    ``workers`` threads); returns each file's output, the grown language cache and
-    language-detection counts. ``language_engine`` is not part of the entries' key: both
-    engines give langdetect's answers."""
-    rows: list[dict] = []
-    raw_rows: list[dict] = []
-    for raw in files:
-        name = display_name(raw.relative)  # the name as the tables spell it
-        if raw.refused:
-            row, records = refused_row(name, raw.refused), []
-        else:
-            row, records = read_or_reject(raw.path, name, settings.field_map)
-        rows.append(row)
-        raw_rows.extend(records)
-    raw_records = schema.conform(
-        pl.DataFrame(raw_rows, schema=schema.RAW_RECORDS), schema.RAW_RECORDS, "raw_records"
-    )
-    result = transform_records(
-        raw_records,
-        language_cache,
-        settings.languages,
-        workers=workers,
-        bounds=settings.bounds,
-        progress=progress,
-        language_engine=language_engine,
-    )
-    by_file = result.records.partition_by("source_file", as_dict=True, maintain_order=True)
-    empty = result.records.clear()
-    outputs = [
-        FileOutput(file_row=row, records=by_file.get((row["source_file"],), empty)) for row in rows
-    ]
-    return outputs, result.language_cache, result.language_stats
-
-
-def batches(files: Sequence[RawFile], max_bytes: int = BATCH_BYTES) -> Iterator[list[RawFile]]:
-    """Consecutive groups of files of at most ``max_bytes`` (a larger file goes alone)."""
-    batch: list[RawFile] = []
-    size = 0
-    for raw in files:
-        n = _size(raw)
-        if batch and size + n > max_bytes:
-            yield batch
-            batch, size = [], 0
-        batch.append(raw)
-        size += n
-    if batch:
-        yield batch
-
-
-def _size(raw: RawFile) -> int:
-    try:
-        return raw.path.stat().st_size
-    except OSError:
-        return 0
 
 
 @dataclass(frozen=True)
@@ -251,31 +189,31 @@ def _transform_stale(
     max_batch_bytes: int,
     language_engine: Engine,
 ) -> tuple[dict[str, FileOutput], dict[str, RawFile], pl.DataFrame, dict[str, int]]:
-    """Transform and store ``stale`` batch by batch. Returns the outputs that could not
-    be stored (unreadable files), the files whose parsed bytes differ from the bytes
-    hashed when listed (as stored: with the parsed hash), the grown language cache and
-    the language-detection counts."""
+    """Transform and store ``stale`` batch by batch, on ``workers`` cores. Returns the
+    outputs that could not be stored (unreadable files), the files whose parsed bytes
+    differ from the bytes hashed when listed (as stored: with the parsed hash), the
+    grown language cache and the language-detection counts."""
     stats = {"detected": 0, "cache_hits": 0, "texts": 0}
     unstored: dict[str, FileOutput] = {}
     changed: dict[str, RawFile] = {}
-    if not stale:
-        return unstored, changed, cache, stats
     started = time.monotonic()
-    for batch in batches(stale, max_batch_bytes):
-        outputs, cache, batch_stats = transform_files(
-            batch, settings, cache, workers, language_engine=language_engine
-        )
-        for raw, output in zip(batch, outputs, strict=True):
-            actual = store.put(raw, output)
-            if actual is None:
-                unstored[raw.relative] = output
-            elif actual.sha256 != raw.sha256:
-                changed[raw.relative] = actual
-        stats = {k: stats[k] + batch_stats[k] for k in stats}
+    todo = list(batches(stale, max_batch_bytes))
+    done = 0
+    new_detections = [cache]
+    for result in transform_batches(todo, store, settings, cache, workers, language_engine):
+        for stored in result.files:
+            if stored.unstored is not None:
+                unstored[stored.raw.relative] = stored.unstored
+            elif stored.stored_as is not None and stored.stored_as.sha256 != stored.raw.sha256:
+                changed[stored.raw.relative] = stored.stored_as
+        new_detections.append(result.new_detections)
+        stats = {k: stats[k] + result.language_stats[k] for k in stats}
+        done += len(result.files)
         if progress:
-            done = sum(1 for r in stale if r.relative <= batch[-1].relative)
             progress(
                 f"transformed {done}/{len(stale)} new or changed files "
                 f"in {time.monotonic() - started:.0f} s"
             )
-    return unstored, changed, cache, stats
+    # Two workers may both have detected a text: the cache keeps one row per text.
+    grown = pl.concat(new_detections).unique("content_hash", keep="first", maintain_order=True)
+    return unstored, changed, grown, stats
