@@ -28,7 +28,10 @@ def print_table(result: dict) -> None:
 
 
 def _print_cli_runs(result: dict) -> None:
-    print(f"{'command-line run':<50} {'seconds':>9} {'exit':>5} {'peak RSS MiB':>13}")
+    print(
+        f"{'command-line run':<50} {'seconds':>9} {'exit':>5} {'peak RSS MiB':>13}"
+        f" {'all processes':>14}"
+    )
     for r in result["end_to_end"]:
         extra = (
             f"  language cache hit rate {r['language_cache_hit_rate']}"
@@ -37,7 +40,7 @@ def _print_cli_runs(result: dict) -> None:
         )
         print(
             f"{r['run']:<50} {r['seconds']:>9.2f} {r['exit']:>5} "
-            f"{r['peak_rss_mib'] or '?':>13}{extra}"
+            f"{r['peak_rss_mib'] or '?':>13} {r.get('peak_tree_rss_mib', '?'):>14}{extra}"
         )
         for step, seconds in r.get("steps", {}).items():
             print(f"  step {step:<45} {seconds:>9.2f}")
