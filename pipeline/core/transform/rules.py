@@ -109,10 +109,27 @@ _WORDS_BESIDE_LINKS = pl.col(WORDS_BESIDE_LINKS)
 
 
 def with_words_beside_links(df: pl.DataFrame) -> pl.DataFrame:
-    """``df`` with the :data:`WORDS_BESIDE_LINKS` helper column (unchanged if present)."""
+    """``df`` with the :data:`WORDS_BESIDE_LINKS` helper column (unchanged if present):
+    the abstract's words beside its links, exact below :data:`WORDS_COUNTED_UP_TO`, at
+    least that many otherwise (which is all the rules ask).
+
+    A prefix of a text has at most the text's words (a word is a run with a letter, and
+    the cut can only shorten the last run), so the words of the first
+    WORDS_PREFIX_CHARS characters settle almost every abstract; only the texts with
+    fewer there are counted in full. Counting every word of every abstract was the
+    costliest rule (0.4 s per 29k abstracts)."""
     if WORDS_BESIDE_LINKS in df.columns:
         return df
-    return df.with_columns(words_outside_links(pl.col("abstract")).alias(WORDS_BESIDE_LINKS))
+    bare = df["abstract"].str.replace_all(LINK, " ")
+    counts = _words(bare.str.slice(0, WORDS_PREFIX_CHARS))
+    few = (counts < WORDS_COUNTED_UP_TO).fill_null(False).arg_true()
+    if not few.is_empty():
+        counts = counts.scatter(few, _words(bare.gather(few)))
+    return df.with_columns(counts.alias(WORDS_BESIDE_LINKS))
+
+
+def _words(texts: pl.Series) -> pl.Series:
+    return texts.str.count_matches(_WORD) + texts.str.count_matches(_CJK)
 
 
 JUNK_RULES: tuple[Rule, ...] = (
@@ -149,6 +166,9 @@ JUNK_RULES: tuple[Rule, ...] = (
 # calls 0.7% of 8-word English lines another language with p >= 0.8, 0.06% at 12.
 LANGUAGE_MIN_WORDS = 12
 LANGUAGE_MIN_PROB = 0.8
+# The words beside links are counted exactly up to this many: no rule asks further.
+WORDS_COUNTED_UP_TO = max(LINK_ONLY_MAX_WORDS, LANGUAGE_MIN_WORDS)
+WORDS_PREFIX_CHARS = 256
 # The language of a text too short or too link-heavy to tell (ISO 639-2 "undetermined").
 UNDETERMINED = "und"
 
