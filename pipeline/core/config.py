@@ -186,8 +186,10 @@ class ExecutionConfig(_Group):
     more than one batch, else threads for language detection; 0 uses every core."""
     language_engine: Engine = DEFAULT_ENGINE
     """How languages are detected: "compiled" (langdetect's detection compiled with
-    numba) or "langdetect" (the package itself, the reference). Both give langdetect's
-    answers bit for bit (tests hold it), so the choice is in no fingerprint."""
+    numba), "langdetect" (the package itself, the reference) or "auto" (compiled for
+    500 texts or more, else langdetect, which is done first on so few). All give
+    langdetect's answers bit for bit (tests hold it), so the choice is in no
+    fingerprint."""
 
 
 class PipelineConfig(_Group):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from pipeline.core.ingest.raw_files import ingest
+from pipeline.core.transform import language
 from pipeline.core.transform.language import detect_languages, detect_with_cache, empty_cache
 from pipeline.core.transform.records import normalize_records, transform_records
 from pipeline.settings import PipelineSettings
@@ -74,3 +76,22 @@ def test_the_engine_changes_no_record_and_no_fingerprint() -> None:
     assert (
         chosen.record_settings().fingerprint() == PipelineSettings().record_settings().fingerprint()
     )
+
+
+def test_auto_detects_few_texts_with_langdetect_and_many_compiled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A daily run's few new texts skip the compiled engine's start; a first run's many
+    use it. Either way the answers are langdetect's."""
+    used: list[str] = []
+    for name in ("_langdetect_best", "_compiled_best"):
+        real = getattr(language, name)
+        monkeypatch.setattr(
+            language, name, lambda texts, real=real, name=name: used.append(name) or real(texts)
+        )
+    texts = [ENGLISH, GERMAN, FRENCH, None]
+    few = detect_languages(texts, workers=1, engine="auto")
+    assert used == ["_langdetect_best"]
+    used.clear()
+    many = detect_languages(texts * (language.AUTO_COMPILED_MIN_TEXTS // 4 + 1), workers=1)
+    assert "_compiled_best" in used and few == many[:4]

@@ -4,7 +4,7 @@ The dataset's ``language``/``language_prob`` are langdetect's answers (seed
 LANGDETECT_SEED, N_TRIALS trials, the first DETECT_PREFIX_CHARS characters), and two
 engines give them:
 
-* ``"compiled"`` (the default): :mod:`pipeline.core.transform.language_kernel`,
+* ``"compiled"``: :mod:`pipeline.core.transform.language_kernel`,
   langdetect's detection restated over arrays and compiled with numba, built from
   langdetect's own profiles: the same answers bit for bit (tests hold it), ~50x
   faster, and run on threads since the kernel releases the GIL (so no worker
@@ -12,6 +12,8 @@ engines give them:
 * ``"langdetect"``: the package itself, one text at a time in the calling thread: the
   reference, and the fallback should the compiled engine ever disagree with it (a
   self-check on a few texts runs before first use; a mismatch warns and falls back).
+* ``"auto"`` (the default): compiled for AUTO_COMPILED_MIN_TEXTS texts or more, else
+  langdetect, whichever is done first; the answers are the same.
 
 Results are cached by content hash (a text is detected once in its life, the cache
 persists between runs), and only a prefix of the abstract is examined (its cost grows
@@ -39,9 +41,13 @@ import polars as pl
 DETECT_PREFIX_CHARS = 400
 N_TRIALS = 3
 LANGDETECT_SEED = 0
-Engine = Literal["compiled", "langdetect"]
-ENGINES: tuple[Engine, ...] = ("compiled", "langdetect")
-DEFAULT_ENGINE: Engine = "compiled"
+Engine = Literal["auto", "compiled", "langdetect"]
+ENGINES: tuple[Engine, ...] = ("auto", "compiled", "langdetect")
+DEFAULT_ENGINE: Engine = "auto"
+# "auto" detects fewer texts than this with langdetect itself: the compiled engine's
+# start in a process (its tables, kernels and self-check: ~3 s here) costs more than
+# langdetect's ~4 ms a text on a daily run's few hundred new texts. Break-even ~600.
+AUTO_COMPILED_MIN_TEXTS = 500
 # Texts per thread task: small enough to spread over cores and report progress, large
 # enough that the per-call overhead (encoding, kernel entry) is noise.
 CHUNK_SIZE = 2000
@@ -109,12 +115,10 @@ def _compiled_is_usable() -> bool:
 
 
 def _detect_chunk(
-    texts: Sequence[str | None], engine: Engine = DEFAULT_ENGINE
+    texts: Sequence[str | None], engine: Literal["compiled", "langdetect"]
 ) -> list[tuple[str | None, float | None]]:
     """Best language and its probability (4 digits) per text; (None, None) when
     undecidable: empty, blank, or nothing langdetect can go on."""
-    if engine not in ENGINES:
-        raise ValueError(f"unknown language engine {engine!r}; one of {ENGINES}")
     todo = [i for i, text in enumerate(texts) if text and text.strip()]
     prefixes = [texts[i][:DETECT_PREFIX_CHARS] for i in todo]  # type: ignore[index]
     best = _compiled_best if engine == "compiled" else _langdetect_best
@@ -135,6 +139,10 @@ def detect_languages(
 
     ``progress`` hears how far it got every PROGRESS_EVERY_SECONDS.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown language engine {engine!r}; one of {ENGINES}")
+    if engine == "auto":
+        engine = "compiled" if len(texts) >= AUTO_COMPILED_MIN_TEXTS else "langdetect"
     if engine == "compiled" and not _compiled_is_usable():
         engine = "langdetect"
     chunks = [texts[i : i + CHUNK_SIZE] for i in range(0, len(texts), CHUNK_SIZE)]
