@@ -3,7 +3,8 @@
 It opens offline: every plot is an inline SVG drawn by matplotlib (Agg backend, text
 kept as SVG text), the style sheet is inline, nothing is fetched. Every piece of
 scraped text that reaches the page (reject reasons, dataset and task names, file
-names) is escaped. matplotlib is imported only here, when a version is published.
+names) is escaped. matplotlib is imported only here, when a version is published (a
+run that will publish starts the import early: :func:`import_in_background`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import html
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import polars as pl
 
+from pipeline.core.preload import in_background
 from pipeline.core.store.card import CARD, REPORT
 from pipeline.core.store.counts import record_rates
 
@@ -49,13 +53,26 @@ _CHAR_WIDTH = 0.0085
 FIGURE_WIDTH = 9.0
 
 
-def _figure(height: float = 3.2, label_chars: int = 0):
-    """A figure and its axes; ``label_chars``: the longest y tick label, for the left
-    margin."""
+@cache
+def import_in_background() -> None:
+    """Start importing matplotlib (~1 s) on a thread of its own, once per process (see
+    :mod:`pipeline.core.preload`)."""
+    in_background("import-matplotlib", _pyplot)
+
+
+def _pyplot() -> ModuleType:
     import matplotlib
 
     matplotlib.use("Agg")  # no display, no GUI toolkit
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _figure(height: float = 3.2, label_chars: int = 0):
+    """A figure and its axes; ``label_chars``: the longest y tick label, for the left
+    margin."""
+    plt = _pyplot()
 
     plt.rcParams["svg.fonttype"] = "none"  # text stays text: small, searchable
     plt.rcParams["svg.hashsalt"] = "papers-pipeline"  # the same ids on every run

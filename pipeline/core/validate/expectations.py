@@ -23,11 +23,9 @@ batch fingerprint fall back to pickling the whole frame.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import logging
 import os
-import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -39,6 +37,7 @@ from typing import Any
 import polars as pl
 
 from pipeline.core.names import RECORD_KEY
+from pipeline.core.preload import in_background
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 from pipeline.core.validate.outcomes import to_outcome
 from pipeline.core.validate.parts import PART_ROWS, in_parts, merge_parts
@@ -170,17 +169,14 @@ def _escaped(value: Any) -> Any:
 
 @cache
 def import_in_background() -> None:
-    """Start importing GX on a daemon thread, once per process. The import is ~6 s of
-    Python (scipy.stats, sqlalchemy, altair, ...) on this machine; a run that will
-    validate pays it while its first steps wait on worker processes or on polars
-    (which releases the GIL). Validation imports GX as before: it waits for this
-    import if it is not done, and reports the error if it failed."""
+    """Start importing GX on a thread of its own, once per process (see
+    :mod:`pipeline.core.preload`), its chatter silenced as in :func:`_quiet_gx`."""
 
     def load() -> None:
-        with _log_level(_GX_LOGGER, logging.ERROR), contextlib.suppress(Exception):
+        with _log_level(_GX_LOGGER, logging.ERROR):
             _import_gx()
 
-    threading.Thread(target=load, name="import-great-expectations", daemon=True).start()
+    in_background("import-great-expectations", load)
 
 
 def _import_gx() -> ModuleType:
