@@ -19,7 +19,9 @@ def peak_rss_mib() -> float:
 def tree_rss_mib(root: int) -> float:
     """Resident set size of ``root`` and all its descendants now, in MiB (from /proc).
     A run with worker processes holds memory in all of them at once; the peak RSS of
-    any one process (``ru_maxrss``, /usr/bin/time's %M) undercounts it."""
+    any one process (``ru_maxrss``, /usr/bin/time's %M) undercounts it. A sum of RSS
+    counts the pages processes share (libraries, polars) once per process, so it
+    overstates what the tree holds: an upper bound."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -45,15 +47,22 @@ class TreePeak:
 
     def __init__(self, root: int, interval: float = 0.25) -> None:
         self.peak = 0.0
+        self._error: Exception | None = None
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._sample, args=(root, interval), daemon=True)
         self._thread.start()
 
     def _sample(self, root: int, interval: float) -> None:
-        while not self._stopped.wait(interval):
-            self.peak = max(self.peak, tree_rss_mib(root))
+        try:
+            while not self._stopped.wait(interval):
+                self.peak = max(self.peak, tree_rss_mib(root))
+        except Exception as exc:  # reported by stop(): a silent sampler reports too low
+            self._error = exc
 
     def stop(self) -> float:
+        """The peak sampled; raises what stopped the sampling early, if anything did."""
         self._stopped.set()
         self._thread.join()
+        if self._error is not None:
+            raise RuntimeError("the memory sampler failed") from self._error
         return self.peak

@@ -183,11 +183,13 @@ class ExecutionConfig(_Group):
 
     workers: int = Field(0, ge=0, le=1024)
     """Cores a run uses: worker processes for its new or changed files when they make
-    more than one batch, else threads for language detection; 0 uses every core."""
+    more than one batch, else threads for language detection; 0 uses every core the
+    process may run on (with no more workers than the available memory holds batches)."""
     language_engine: Engine = DEFAULT_ENGINE
     """How languages are detected: "compiled" (langdetect's detection compiled with
-    numba), "langdetect" (the package itself, the reference) or "auto" (compiled for
-    500 texts or more, else langdetect, which is done first on so few). All give
+    numba), "langdetect" (the package itself, the reference) or "auto" (compiled from
+    ``language.AUTO_COMPILED_MIN_TEXTS`` texts on, else langdetect, which is done first
+    on so few). All give
     langdetect's answers bit for bit (tests hold it), so the choice is in no
     fingerprint."""
 

@@ -17,9 +17,7 @@ from pipeline.core.atomic import write_parquet_atomic
 from pipeline.core.ingest.file_batches import transform_files
 from pipeline.core.ingest.file_outputs import collect, find_raw_file
 from pipeline.core.store.leftovers import clear_leftovers
-from pipeline.core.store.report import import_in_background as import_matplotlib_in_background
 from pipeline.core.transform.language import empty_cache
-from pipeline.core.validate.expectations import import_in_background as import_gx_in_background
 from pipeline.defs.errors import os_errors_named
 from pipeline.defs.io import StoredParts
 from pipeline.defs.metadata import column_schema, counts_by, table_metadata
@@ -164,10 +162,6 @@ def collect_records(
     here in batches; the raw_files partitions are then synced to the files found."""
     config = settings.config()  # first: a bad setting fails here, before anything is written
     claim_data_dir(context, settings.processed_dir)  # then: one run per data directory
-    # The run validates and publishes last: GX's (6 s) and matplotlib's (1 s) imports
-    # run meanwhile.
-    import_gx_in_background()
-    import_matplotlib_in_background()
     for path in clear_leftovers(settings.processed_dir):  # what killed runs left behind
         context.log.info(f"removed leftover {path}")
     hashes = settings.hash_cache()

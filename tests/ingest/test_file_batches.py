@@ -4,13 +4,17 @@ row per text."""
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
+import time
 from pathlib import Path
 
 from polars.testing import assert_frame_equal
 
 from pipeline.core.ingest.entries import FileOutputStore, RecordSettings
-from pipeline.core.ingest.file_outputs import Collected, collect
+from pipeline.core.ingest.file_batches import batches, transform_batches
+from pipeline.core.ingest.file_outputs import Collected, collect, find_raw_files
+from pipeline.core.transform.language import empty_cache
 from tests.conftest import SAMPLE, TEST_DATA
 
 # Real scrapes of four shapes, plus the sample twice under other dates (so two workers
@@ -51,3 +55,20 @@ def test_workers_give_what_one_process_gives_and_store_every_entry(tmp_path: Pat
     again = collect(tmp_path / "two" / "raw", store, RecordSettings(), workers=2)
     assert again.transformed == [] and len(again.reused) == 6
     assert_frame_equal(again.records, alone.records)
+
+
+def test_an_abandoned_run_kills_its_workers_and_stores_nothing_more(tmp_path: Path) -> None:
+    raw = raw_dir(tmp_path)
+    files = find_raw_files(raw)
+    settings = RecordSettings()
+    store = FileOutputStore(tmp_path / "processed" / "_files", settings)
+    results = transform_batches(
+        list(batches(files, max_bytes=1)), store, settings, empty_cache(), 2, "auto"
+    )
+    first = next(results)
+    assert first.files and multiprocessing.active_children()
+    results.close()  # as a failed or terminated step leaves it
+    assert multiprocessing.active_children() == []
+    stored = sorted(store.root.glob("*.parquet"))
+    time.sleep(1.0)
+    assert sorted(store.root.glob("*.parquet")) == stored and len(stored) < len(files)

@@ -26,6 +26,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -38,8 +39,9 @@ from pipeline.core.transform.language import DEFAULT_ENGINE, Engine
 from pipeline.core.transform.records import transform_records
 
 # Raw bytes transformed together: about 40k records of the sample's shape, ~1.5 GB of
-# intermediate columns at most.
+# intermediate columns at most, which is what each worker process may hold at once.
 BATCH_BYTES = 48 * 1024 * 1024
+BATCH_PEAK_BYTES = 1536 * 1024 * 1024
 
 
 def transform_files(
@@ -52,8 +54,8 @@ def transform_files(
 ) -> tuple[list[FileOutput], pl.DataFrame, dict[str, int]]:
     """Parse and transform ``files`` together (one language-detection pass, on
     ``workers`` threads); returns each file's output, the grown language cache and
-    language-detection counts. ``language_engine`` is not part of the entries' key: both
-    engines give langdetect's answers."""
+    language-detection counts. ``language_engine`` is not part of the entries' key: every
+    engine gives langdetect's answers."""
     rows: list[dict] = []
     raw_rows: list[dict] = []
     for raw in files:
@@ -118,6 +120,9 @@ class StoredFile:
 
 @dataclass(frozen=True)
 class BatchResult:
+    """A batch's files as stored, the language detections it added to the cache it
+    started with, and its language-detection counts."""
+
     files: list[StoredFile]
     new_detections: pl.DataFrame
     language_stats: dict[str, int]
@@ -152,8 +157,9 @@ def transform_batches(
     language_engine: Engine,
 ) -> Iterator[BatchResult]:
     """Each batch's result, in order: in this process when there is one batch or one
-    worker (``workers``: None or 0 for every core), else in that many processes."""
-    processes = min(workers or os.cpu_count() or 1, len(batches))
+    worker, else in that many processes (``workers``: None or 0 for every core this
+    process may use, as many as the available memory holds batches)."""
+    processes = min(workers or usable_cores(), len(batches), _batches_memory_holds())
     if processes <= 1:
         for batch in batches:
             result = transform_and_store(batch, store, settings, cache, workers, language_engine)
@@ -164,7 +170,7 @@ def transform_batches(
         processes,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(cache,),
+        initargs=(cache, os.getpid()),
     )
     try:
         futures = [
@@ -176,6 +182,27 @@ def transform_batches(
         _stop(pool)
         raise
     pool.shutdown()
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which containers and
+    ``taskset`` narrow; ``os.cpu_count`` counts the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # no sched_getaffinity (macOS)
+        return os.cpu_count() or 1
+
+
+def _batches_memory_holds() -> int:
+    """How many batches the available memory holds at once (at least one), from
+    Linux's MemAvailable; unbounded where it cannot be read."""
+    try:
+        lines = Path("/proc/meminfo").read_text(encoding="ascii").splitlines()
+        fields = dict(line.split(":", 1) for line in lines)
+        available = int(fields["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return 1 << 16
+    return max(1, available // BATCH_PEAK_BYTES)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -195,19 +222,20 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _worker_cache: pl.DataFrame | None = None
 
 
-def _start_worker(cache: pl.DataFrame) -> None:
+def _start_worker(cache: pl.DataFrame, parent: int) -> None:
+    """A worker's start: the run's language cache, and death with the run's process."""
     global _worker_cache
     _worker_cache = cache
-    _die_with_parent()
+    _die_with_parent(parent)
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Have Linux kill this worker when the run's process dies, even by SIGKILL (which
     runs no clean-up in the parent): an orphan would go on writing entries."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() == 1:  # the parent died before prctl took effect
+        if os.getppid() != parent:  # adopted: the parent died before prctl took effect
             os._exit(1)
 
 

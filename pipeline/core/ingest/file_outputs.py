@@ -196,10 +196,12 @@ def _transform_stale(
     stats = {"detected": 0, "cache_hits": 0, "texts": 0}
     unstored: dict[str, FileOutput] = {}
     changed: dict[str, RawFile] = {}
+    if not stale:
+        return unstored, changed, cache, stats
     started = time.monotonic()
     todo = list(batches(stale, max_batch_bytes))
     done = 0
-    new_detections = [cache]
+    new_detections = []
     for result in transform_batches(todo, store, settings, cache, workers, language_engine):
         for stored in result.files:
             if stored.unstored is not None:
@@ -214,6 +216,7 @@ def _transform_stale(
                 f"transformed {done}/{len(stale)} new or changed files "
                 f"in {time.monotonic() - started:.0f} s"
             )
-    # Two workers may both have detected a text: the cache keeps one row per text.
-    grown = pl.concat(new_detections).unique("content_hash", keep="first", maintain_order=True)
-    return unstored, changed, grown, stats
+    # Two workers may both have detected a text (none one the cache held): the cache
+    # keeps one row per text.
+    fresh = pl.concat(new_detections).unique("content_hash", keep="first", maintain_order=True)
+    return unstored, changed, pl.concat([cache.select(fresh.columns), fresh]), stats

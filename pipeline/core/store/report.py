@@ -3,8 +3,7 @@
 It opens offline: every plot is an inline SVG drawn by matplotlib (Agg backend, text
 kept as SVG text), the style sheet is inline, nothing is fetched. Every piece of
 scraped text that reaches the page (reject reasons, dataset and task names, file
-names) is escaped. matplotlib is imported only here, when a version is published (a
-run that will publish starts the import early: :func:`import_in_background`).
+names) is escaped. matplotlib is imported only here, when a version is published.
 """
 
 from __future__ import annotations
@@ -13,13 +12,11 @@ import html
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 
 import polars as pl
 
-from pipeline.core.preload import in_background
 from pipeline.core.store.card import CARD, REPORT
 from pipeline.core.store.counts import record_rates
 
@@ -51,13 +48,6 @@ class VersionRates:
 # third of the report's time): a share of the figure's width per label character.
 _CHAR_WIDTH = 0.0085
 FIGURE_WIDTH = 9.0
-
-
-@cache
-def import_in_background() -> None:
-    """Start importing matplotlib (~1 s) on a thread of its own, once per process (see
-    :mod:`pipeline.core.preload`)."""
-    in_background("import-matplotlib", _pyplot)
 
 
 def _pyplot() -> ModuleType:

@@ -96,10 +96,16 @@ _NAVIGATION_TITLE = (
 )
 
 
+def word_count(text: pl.Expr) -> pl.Expr:
+    """Words of ``text``: runs of non-space characters with a letter, each CJK
+    character one."""
+    return text.str.count_matches(_WORD) + text.str.count_matches(_CJK)
+
+
 def words_outside_links(text: pl.Expr) -> pl.Expr:
-    """Words of ``text`` once its links are cut out: what a reader has beside them."""
-    bare = text.str.replace_all(LINK, " ")
-    return bare.str.count_matches(_WORD) + bare.str.count_matches(_CJK)
+    """Words of ``text`` once its links are cut out: what a reader has beside them (the
+    definition :func:`with_words_beside_links` computes faster)."""
+    return word_count(text.str.replace_all(LINK, " "))
 
 
 # The abstract's words beside its links, a helper column while the language verdict and
@@ -129,7 +135,8 @@ def with_words_beside_links(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _words(texts: pl.Series) -> pl.Series:
-    return texts.str.count_matches(_WORD) + texts.str.count_matches(_CJK)
+    """:func:`word_count` of a series."""
+    return pl.select(word_count(pl.lit(texts))).to_series()
 
 
 JUNK_RULES: tuple[Rule, ...] = (

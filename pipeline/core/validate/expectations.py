@@ -10,8 +10,10 @@ the manifest already stores. This module runs the suites
 reads GX's results).
 
 Great Expectations costs seconds and a few hundred MB to import, so it is imported
-inside :func:`validate_tables` only, never when this module is imported (a run that
-will validate starts the import early, in the background: :func:`import_in_background`).
+inside :func:`validate_tables` only, never when this module is imported. (Not in a
+background thread either: importing GX there raced the run's own SQLAlchemy queries,
+its half-imported ``sqlalchemy.orm`` already registered for every object; a deploy
+test's run failed on it.)
 
 GX has no polars engine: tables are handed to its pandas engine with Arrow-backed
 columns (``to_pandas(use_pyarrow_extension_array=True)``), which shares the Arrow
@@ -29,7 +31,6 @@ import os
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -37,7 +38,6 @@ from typing import Any
 import polars as pl
 
 from pipeline.core.names import RECORD_KEY
-from pipeline.core.preload import in_background
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 from pipeline.core.validate.outcomes import to_outcome
 from pipeline.core.validate.parts import PART_ROWS, in_parts, merge_parts
@@ -167,18 +167,6 @@ def _escaped(value: Any) -> Any:
     return value
 
 
-@cache
-def import_in_background() -> None:
-    """Start importing GX on a thread of its own, once per process (see
-    :mod:`pipeline.core.preload`), its chatter silenced as in :func:`_quiet_gx`."""
-
-    def load() -> None:
-        with _log_level(_GX_LOGGER, logging.ERROR):
-            _import_gx()
-
-    in_background("import-great-expectations", load)
-
-
 def _import_gx() -> ModuleType:
     """Import GX with analytics off: the variable must be set before the import."""
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
@@ -294,11 +282,11 @@ def _validate_table(
 def _read_columns_only(table: TableSuite) -> pl.DataFrame:
     """The table with every column no expectation reads replaced by nulls of its name.
 
-    GX fingerprints a batch by hashing every value of every column
-    (``hash_pandas_dataframe``): 1.8 s of the 3.2 s a 100k-record validation took, and
-    a copy of each text column in memory. The schema expectations look at column
-    names and order only, which the placeholders keep; row examples in the outcomes
-    are read from the full table.
+    Every column handed to GX is copied into its pandas frame, and GX's batch
+    fingerprint, were it on (:func:`_no_batch_fingerprint` turns it off), hashes every
+    value of it: 1.8 s of the 3.2 s a 100k-record validation took before either change.
+    The schema expectations look at column names and order only, which the
+    placeholders keep; row examples in the outcomes are read from the full table.
     """
     read = {key for spec in table.specs for key in spec_columns(spec)}
     return table.frame.select(
@@ -310,11 +298,13 @@ def _read_columns_only(table: TableSuite) -> pl.DataFrame:
 def to_gx_pandas(df: pl.DataFrame) -> Any:
     """The frame as GX's pandas engine should see it: Arrow-backed, nested columns as JSON.
 
-    GX fingerprints every batch with ``pd.util.hash_pandas_object``; Arrow list and
-    struct columns are unhashable there, so GX falls back to ``pickle.dumps`` of the
-    whole frame (pandas_execution_engine.py, ``hash_pandas_dataframe``): 2.5 s and
-    about a GB of memory for 100k papers. JSON text keeps every value, stays readable
-    in examples and hashes cheaply. Nulls stay null.
+    GX's batch fingerprint uses ``pd.util.hash_pandas_object``; Arrow list and struct
+    columns are unhashable there, so it falls back to ``pickle.dumps`` of the whole
+    frame (pandas_execution_engine.py, ``hash_pandas_dataframe``): 2.5 s and about a GB
+    of memory for 100k papers. :func:`validate_tables` turns the fingerprint off, but
+    GX is handed JSON text all the same: it keeps every value, reads as text in the
+    examples, and costs nothing should a GX release fingerprint some other way. Nulls
+    stay null.
     """
     nested = [name for name, dtype in df.schema.items() if dtype.is_nested()]
     return df.with_columns(_json_text(name) for name in nested).to_pandas(
