@@ -216,7 +216,7 @@ def _transform_stale(
                 f"transformed {done}/{len(stale)} new or changed files "
                 f"in {time.monotonic() - started:.0f} s"
             )
-    # Two workers may both have detected a text (none one the cache held): the cache
-    # keeps one row per text.
+    # Two workers may both have detected a new text (never one the starting cache
+    # held, which every worker had): the cache keeps one row per text.
     fresh = pl.concat(new_detections).unique("content_hash", keep="first", maintain_order=True)
     return unstored, changed, pl.concat([cache.select(fresh.columns), fresh]), stats
