@@ -12,6 +12,7 @@ nothing of the package, so any module can import it.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 
@@ -33,6 +34,18 @@ UNDECODABLE_FLAG = "undecodable_bytes"
 # A callback that reports progress in words ("12 of 40 files read"): the CLI prints
 # it, Dagster logs it, tests ignore it.
 Progress = Callable[[str], None]
+
+
+def usable_cores() -> int:
+    """The cores "every core" means in the ``workers`` setting: those this process may
+    run on (its CPU affinity, which containers and ``taskset`` narrow;
+    ``os.cpu_count`` counts the machine's). Ingest's worker processes and transform's
+    detection threads both size themselves by it."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # no sched_getaffinity (macOS)
+        return os.cpu_count() or 1
+
 
 # A full stop, "!" or "?" (maybe inside a closing quote or bracket), whitespace and a
 # capital: a sentence break. Titles rarely have one, abstracts have many; the text-dump

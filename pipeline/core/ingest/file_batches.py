@@ -34,7 +34,7 @@ from pipeline.core import schema
 from pipeline.core.ingest.entries import FileOutput, FileOutputStore, RawFile, RecordSettings
 from pipeline.core.ingest.raw_files import read_or_reject, refused_row
 from pipeline.core.ingest.raw_listing import display_name
-from pipeline.core.names import Progress
+from pipeline.core.names import Progress, usable_cores
 from pipeline.core.transform.language import DEFAULT_ENGINE, Engine
 from pipeline.core.transform.records import transform_records
 
@@ -182,15 +182,6 @@ def transform_batches(
         _stop(pool)
         raise
     pool.shutdown()
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity, which containers and
-    ``taskset`` narrow; ``os.cpu_count`` counts the machine's)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):  # no sched_getaffinity (macOS)
-        return os.cpu_count() or 1
 
 
 def _batches_memory_holds() -> int:

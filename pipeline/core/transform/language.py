@@ -26,7 +26,6 @@ answer reproducible whatever the order or the thread it lands on.
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -35,6 +34,8 @@ from functools import cache
 from typing import Literal
 
 import polars as pl
+
+from pipeline.core.names import usable_cores
 
 # Measured on the sample (python, 242 abstracts): full text with langdetect's default 7
 # trials costs 2.9 ms a text; a 400-character prefix with 3 trials 1.1 ms, same answers.
@@ -146,7 +147,7 @@ def detect_languages(
     if engine == "compiled" and not _compiled_is_usable():
         engine = "langdetect"
     chunks = [texts[i : i + CHUNK_SIZE] for i in range(0, len(texts), CHUNK_SIZE)]
-    threads = 1 if engine == "langdetect" else min(workers or os.cpu_count() or 1, len(chunks))
+    threads = 1 if engine == "langdetect" else min(workers or usable_cores(), len(chunks))
     if threads <= 1:
         done = (_detect_chunk(chunk, engine) for chunk in chunks)
         return _gather(done, len(texts), progress)
