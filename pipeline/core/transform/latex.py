@@ -13,6 +13,8 @@ import re
 
 import polars as pl
 
+from pipeline.core.transform.normalize import nfc
+
 # Commands whose argument is the visible text: \textbf{X} -> X.
 _TEXT_COMMANDS = (
     "textbf|textit|textrm|textsf|texttt|textsc|textup|textmd|emph|underline|mathrm|mathbf|"
@@ -177,5 +179,5 @@ def clean_latex(expr: pl.Expr) -> pl.Expr:
         .str.replace_all(_BACKSLASHES_BEFORE_LETTER, "${1}")
         .str.replace_all(_OPEN, "{", literal=True)
         .str.replace_all(_CLOSE, "}", literal=True)
-        .str.normalize("NFC")
+        .pipe(nfc)
     )
