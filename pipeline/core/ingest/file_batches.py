@@ -197,14 +197,17 @@ def _batches_memory_holds() -> int:
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
-    """Drop the batches not started and kill the workers now: ``shutdown`` alone would
-    let them finish their batches, and a terminated run must not keep writing."""
+    """Kill the workers now, then drop the batches not started: ``shutdown`` alone would
+    let them finish their batches, and a terminated run must not keep writing. Killed
+    first: a worker that exits cleanly on shutdown's sentinel is replaced by the pool
+    (Python 3.11's executor manager respawns after a clean exit), and the replacement
+    would outlive this; killed workers make the pool broken, which respawns nothing."""
     workers = list((pool._processes or {}).values())  # shutdown forgets them (3.11-3.13)
-    pool.shutdown(wait=False, cancel_futures=True)
     for process in workers:
         process.kill()
     for process in workers:
         process.join()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
