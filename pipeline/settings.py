@@ -30,6 +30,7 @@ from pydantic import Field, create_model
 from pipeline.core.config import PipelineConfig, SettingsError, setting_field, setting_groups
 from pipeline.core.ingest.entries import FileOutputStore, RecordSettings
 from pipeline.core.ingest.hash_cache import HashCache
+from pipeline.core.store.versions import VersionStore
 from pipeline.core.validate.expectation_settings import ExpectationSettings
 
 DATA_DIR_ENV = "PAPERS_PIPELINE_DATA_DIR"
@@ -162,9 +163,12 @@ class _SettingsBase(dg.ConfigurableResource):
         """Each raw file's transformed records, kept between runs."""
         return FileOutputStore(self.processed_dir / "_files", self.record_settings(config))
 
-    def expectations(self, previous_papers: int | None = None) -> ExpectationSettings:
-        """The bounds shared by the record rules and the Great Expectations suites."""
-        return self.config().expectations(previous_papers)
+    def expectations(self, config: PipelineConfig | None = None) -> ExpectationSettings:
+        """The bounds of the Great Expectations suites for the next version: the
+        record rules' bounds, and the latest version's papers as the base of the
+        row-count-drop expectation."""
+        config = config or self.config()
+        return config.expectations(VersionStore(self.store_root).latest_rows("papers"))
 
     @property
     def root(self) -> Path:

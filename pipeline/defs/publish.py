@@ -12,7 +12,6 @@ from pipeline.core.validate.evidence import load_evidence, validate_candidate
 from pipeline.defs.errors import os_errors_named
 from pipeline.defs.io import asset_path
 from pipeline.defs.run_lease import claim_data_dir
-from pipeline.defs.validate import previous_papers
 from pipeline.settings import PipelineSettings
 
 GROUP = "publish"
@@ -51,7 +50,7 @@ def published_version(
     claim_data_dir(context, settings.processed_dir)  # still ours (or ours now, run alone)
     outcomes = load_evidence(settings.evidence_dir, papers, records)
     if outcomes is None:  # materialized alone, without this run's check: validate here
-        bounds = config.expectations(previous_papers(settings))
+        bounds = settings.expectations(config)
         outcomes = validate_candidate(
             pl.read_parquet(asset_path(settings.asset_dir, dg.AssetKey("papers"))),
             pl.read_parquet(asset_path(settings.asset_dir, dg.AssetKey("records"))),

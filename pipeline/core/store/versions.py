@@ -133,6 +133,11 @@ class VersionStore:
     def manifest(self, version: str) -> dict:
         return json.loads((self.root / version / MANIFEST).read_text(encoding="utf-8"))
 
+    def latest_rows(self, table: str) -> int | None:
+        """Rows of ``table`` in the latest version; None before the first publish."""
+        latest = self.latest()
+        return None if latest is None else self.manifest(latest)["tables"][table]["rows"]
+
     # Writing -------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
