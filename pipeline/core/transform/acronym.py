@@ -17,6 +17,8 @@ has a candidate only.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 _GENERIC_TITLE_WORDS = [
@@ -38,6 +40,7 @@ _CALL_OUR = (
     rf"|algorithm|architecture|detector))\s+({_TOKEN})"
 )
 _NAME_EXPANSION = r"(?-u:\b)([A-Z][\w-]*)\s+\(([A-Z][^()]{5,100})\)"
+_SHORT_FORM = re.compile(r"[A-Z]{2,}s?$")  # KAN, CNNs: an acronym, not a word spelled out
 # A sentence where the authors introduce their own method: "we (then) propose",
 # "we embrace this and introduce", "our proposed", "the proposed".
 _INTRODUCING = (
@@ -68,9 +71,12 @@ _COINED_NAME = (
 
 
 def _spells(name: str, expansion: str) -> bool:
-    """The name's capitals appear, in order, among the expansion's capitals."""
+    """The name's capitals appear, in order, among the expansion's capitals, and the
+    parenthesis is not a short form itself: in "Kolmogorov-Arnold Networks
+    (Convolutional KANs)" the N of "Networks" is in "KANs", and no name is defined."""
     capitals = [c for c in name if c.isupper()]
-    if not capitals or len(expansion.split()) < 2:
+    words = expansion.split()
+    if not capitals or len(words) < 2 or _SHORT_FORM.match(words[-1]):
         return False
     pool = iter(c for c in expansion if c.isupper())
     return all(c in pool for c in capitals)
