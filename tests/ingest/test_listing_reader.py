@@ -9,9 +9,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.core.dedup.clustering import cluster_duplicates
 from pipeline.core.ingest.raw_files import ingest, read_file
+from pipeline.core.ingest.readers.detect import _has_link_brackets
 from pipeline.core.transform.records import normalize_records
 from tests.conftest import SAMPLE, TEST_DATA
 
@@ -148,3 +151,16 @@ def test_a_cards_github_link_line_is_its_code_url(tmp_path: Path) -> None:
     assert records["repo_url"].null_count() == 0
     assert (records["code_url"] == records["repo_url"]).all()
     assert records["code_promised"].all()
+
+
+@given(st.text(alphabet="]([x\n é", max_size=60))
+def test_link_brackets_are_found_exactly_where_the_substrings_are(text: str) -> None:
+    """The hop from "]" to "]" answers as the two substring searches it replaced."""
+    assert _has_link_brackets(text) is ("](" in text or "][" in text)
+
+
+def test_a_link_at_the_end_counts_and_a_bracket_ending_the_text_does_not() -> None:
+    """The hop reads one character past each "]", and the text may end there."""
+    lines = ["Some Paper Title", "An abstract of the paper. " * 4, "[Code](https://github.com/a/b)"]
+    assert _has_link_brackets("\n".join(lines))
+    assert not _has_link_brackets("\n".join(lines)[: -len("(https://github.com/a/b)")])

