@@ -4,10 +4,16 @@
     python -m bench.profile_summary run.txt
 
 Each sample is attributed twice: to the Dagster step it ran under (the asset or check
-function in ``pipeline/defs``; language-detection threads (worker processes before
-the compiled engine) run outside any step's stack and are counted apart), and to the
-innermost function of the ``pipeline`` package on its stack. Samples are per thread,
-so with several threads or processes the total exceeds wall time.
+function in ``pipeline/defs``, not the decorator in ``defs/errors.py`` that wraps it),
+and to the innermost function of the ``pipeline`` package on its stack. Two kinds of
+work run outside any step's stack and are counted apart: ``collect_records``' worker
+processes (``core/ingest/file_batches.py``, one per core when a run has several
+batches of new files) and language-detection threads. Samples are per thread, so with
+several threads or processes the total exceeds wall time. py-spy leaves idle threads
+out, and a Python thread waiting on polars' own (native) threads is idle: steps that
+are mostly polars (writing the papers, records and variants tables) show far fewer
+samples than their seconds; the bench's per-step wall times (``steps`` in its JSON)
+are the view for those.
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+# The functions that mark the work run outside any step's stack.
+WORKER_FUNCTION = "_worker_batch"  # pipeline/core/ingest/file_batches.py
+LANGUAGE_FUNCTION = "_detect_chunk"  # pipeline/core/transform/language.py
 _FRAME = re.compile(r"^(?P<func>[^ ]+) \((?P<file>[^:]+)(?::\d+)?\)$")
 
 
@@ -35,6 +44,19 @@ def _ours(path: str, sub: str = "") -> bool:
     return path.startswith(prefix) or f"/{prefix}" in path
 
 
+def _step(ours: list[tuple[str, str]]) -> str:
+    """The step a sample's stack (its ``pipeline`` frames, outermost first) ran under."""
+    step = next((f for f, p in ours if _ours(p, "defs/") and not _ours(p, "defs/errors")), None)
+    if step is not None:
+        return step
+    names = {f for f, _ in ours}
+    if WORKER_FUNCTION in names:
+        return "collect_records: worker processes"
+    if LANGUAGE_FUNCTION in names:
+        return "language threads"
+    return "outside steps (start-up, Dagster)"
+
+
 def summarize(lines: list[str]) -> tuple[Counter, Counter, int]:
     by_step: Counter = Counter()
     by_function: Counter = Counter()
@@ -47,11 +69,7 @@ def summarize(lines: list[str]) -> tuple[Counter, Counter, int]:
         total += count
         frames = _frames(stack)
         ours = [(f, p) for f, p in frames if _ours(p)]
-        step = next((f for f, p in ours if _ours(p, "defs/")), None)
-        if step is None:
-            language = any(f == "_detect_chunk" for f, _ in ours)
-            step = "language workers" if language else "outside steps (start-up, Dagster)"
-        by_step[step] += count
+        by_step[_step(ours)] += count
         if ours:
             func, path = ours[-1]
             by_function[f"{Path(path).stem}.{func}"] += count
