@@ -117,11 +117,17 @@ def test_a_descriptive_compound_is_no_coined_name(
         ("BERT", "Devlin et al., 2019", False),  # a citation, not an expansion
         ("Networks", "GOTURN", False),  # one word is no expansion
         ("Networks", "Convolutional KANs", False),  # a short form, not an expansion
+        # Expansions that end in a short form, and the names they define:
+        ("ALBERT", "A Lite BERT", True),
+        ("WGAN", "Wasserstein GAN", True),
+        ("SDXL", "Stable Diffusion XL", True),
+        ("LLaMA", "Large Language Model Meta AI", True),
+        ("Networks", "Graph Neural Networks, GNNs", False),
     ],
 )
 def test_a_name_is_spelled_by_its_expansions_capitals(
     name: str, expansion: str, spells: bool
 ) -> None:
     """Rule 3's test, on "Name (Expansion)" pairs of the sample's abstracts (lines 191, 5,
-    309, 255, 93, 345, 427, 75, 461)."""
+    309, 255, 93, 345, 427, 75, 461) and on well-known names."""
     assert acronym._spells(name, expansion) is spells

@@ -40,7 +40,7 @@ _CALL_OUR = (
     rf"|algorithm|architecture|detector))\s+({_TOKEN})"
 )
 _NAME_EXPANSION = r"(?-u:\b)([A-Z][\w-]*)\s+\(([A-Z][^()]{5,100})\)"
-_SHORT_FORM = re.compile(r"[A-Z]{2,}s?$")  # KAN, CNNs: an acronym, not a word spelled out
+_SHORT_FORM = re.compile(r"[A-Z]{2,}s?$")  # KAN, CNNs, BERT: an acronym, not a spelled-out word
 # A sentence where the authors introduce their own method: "we (then) propose",
 # "we embrace this and introduce", "our proposed", "the proposed".
 _INTRODUCING = (
@@ -71,15 +71,19 @@ _COINED_NAME = (
 
 
 def _spells(name: str, expansion: str) -> bool:
-    """The name's capitals appear, in order, among the expansion's capitals, and the
-    parenthesis is not a short form itself: in "Kolmogorov-Arnold Networks
+    """The name's capitals appear, in order, among the expansion's capitals. When the
+    expansion ends in a short form ("A Lite BERT", "Wasserstein GAN") the name must
+    also start with the expansion's first capital: in "Kolmogorov-Arnold Networks
     (Convolutional KANs)" the N of "Networks" is in "KANs", and no name is defined."""
     capitals = [c for c in name if c.isupper()]
     words = expansion.split()
-    if not capitals or len(words) < 2 or _SHORT_FORM.match(words[-1]):
+    if not capitals or len(words) < 2:
         return False
-    pool = iter(c for c in expansion if c.isupper())
-    return all(c in pool for c in capitals)
+    pool = [c for c in expansion if c.isupper()]
+    if _SHORT_FORM.match(words[-1]) and capitals[0] != pool[0]:
+        return False
+    remaining = iter(pool)
+    return all(c in remaining for c in capitals)
 
 
 def _named_by_expansion(abstract: pl.Series) -> pl.Series:
