@@ -159,6 +159,14 @@ def test_link_brackets_are_found_exactly_where_the_substrings_are(text: str) -> 
     assert _has_link_brackets(text) is ("](" in text or "][" in text)
 
 
+@pytest.mark.parametrize("tail", ["", "](x)", "][1]", "]"])
+def test_a_text_dense_with_brackets_is_searched_to_its_end(tail: str) -> None:
+    """Past the hops, the regex finishes the search: a link after 5,000 citations is
+    found, and none is invented."""
+    text = "[12] see " * 5000 + tail
+    assert _has_link_brackets(text) is ("](" in text or "][" in text)
+
+
 def test_a_link_at_the_end_counts_and_a_bracket_ending_the_text_does_not() -> None:
     """The hop reads one character past each "]", and the text may end there."""
     lines = ["Some Paper Title", "An abstract of the paper. " * 4, "[Code](https://github.com/a/b)"]
