@@ -49,6 +49,16 @@ def test_changed_content_gives_the_next_version_with_its_parent(tmp_path: Path) 
     assert store.versions() == ["v0001", "v0002"]
 
 
+def test_the_latest_versions_rows_are_the_base_of_the_next_check(tmp_path: Path) -> None:
+    """What the row-count-drop expectation compares with: the latest version's papers,
+    none before the first publish."""
+    store = VersionStore(tmp_path)
+    assert store.latest_rows("papers") is None
+    store.publish(tables(3), {})
+    store.publish(tables(5), {})
+    assert store.latest_rows("papers") == 5
+
+
 def test_leftovers_of_a_crashed_publish_are_cleaned_and_never_visible(tmp_path: Path) -> None:
     store = VersionStore(tmp_path)
     store.publish(tables(3), {})
