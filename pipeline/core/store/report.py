@@ -13,7 +13,6 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import polars as pl
 
@@ -50,19 +49,13 @@ _CHAR_WIDTH = 0.0085
 FIGURE_WIDTH = 9.0
 
 
-def _pyplot() -> ModuleType:
+def _figure(height: float = 3.2, label_chars: int = 0):
+    """A figure and its axes; ``label_chars``: the longest y tick label, for the left
+    margin."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display, no GUI toolkit
     import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _figure(height: float = 3.2, label_chars: int = 0):
-    """A figure and its axes; ``label_chars``: the longest y tick label, for the left
-    margin."""
-    plt = _pyplot()
 
     plt.rcParams["svg.fonttype"] = "none"  # text stays text: small, searchable
     plt.rcParams["svg.hashsalt"] = "papers-pipeline"  # the same ids on every run
