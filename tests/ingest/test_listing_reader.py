@@ -155,20 +155,19 @@ def test_a_cards_github_link_line_is_its_code_url(tmp_path: Path) -> None:
 
 @given(st.text(alphabet="]([x\n é", max_size=60))
 def test_link_brackets_are_found_exactly_where_the_substrings_are(text: str) -> None:
-    """The hop from "]" to "]" answers as the two substring searches it replaced."""
+    """The regex answers as the two substring searches it replaced."""
     assert _has_link_brackets(text) is ("](" in text or "][" in text)
 
 
 @pytest.mark.parametrize("tail", ["", "](x)", "][1]", "]"])
 def test_a_text_dense_with_brackets_is_searched_to_its_end(tail: str) -> None:
-    """Past the hops, the regex finishes the search: a link after 5,000 citations is
-    found, and none is invented."""
+    """A link after 5,000 citations is found, and none is invented."""
     text = "[12] see " * 5000 + tail
     assert _has_link_brackets(text) is ("](" in text or "][" in text)
 
 
 def test_a_link_at_the_end_counts_and_a_bracket_ending_the_text_does_not() -> None:
-    """The hop reads one character past each "]", and the text may end there."""
+    """A "]" that ends the text is no link's middle."""
     lines = ["Some Paper Title", "An abstract of the paper. " * 4, "[Code](https://github.com/a/b)"]
     assert _has_link_brackets("\n".join(lines))
     assert not _has_link_brackets("\n".join(lines)[: -len("(https://github.com/a/b)")])
