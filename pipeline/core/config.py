@@ -189,9 +189,8 @@ class ExecutionConfig(_Group):
     """How languages are detected: "compiled" (langdetect's detection compiled with
     numba), "langdetect" (the package itself, the reference) or "auto" (compiled from
     ``language.AUTO_COMPILED_MIN_TEXTS`` texts on, else langdetect, which is done first
-    on so few). All give
-    langdetect's answers bit for bit (tests hold it), so the choice is in no
-    fingerprint."""
+    on so few). All give langdetect's answers bit for bit (tests hold it), so the
+    choice is in no fingerprint."""
 
 
 class PipelineConfig(_Group):
