@@ -15,7 +15,7 @@ import argparse
 import json
 import time
 
-from bench.language import REPO
+from bench.run import REPO
 from pipeline.core.ingest.raw_files import ingest
 from pipeline.core.transform.language import DETECT_PREFIX_CHARS, _langdetect_best
 from pipeline.core.transform.normalize import normalize_text
